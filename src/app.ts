@@ -1,0 +1,161 @@
+/**
+ * buildApp(deps): Fastify with the cross-cutting hooks (correlation id, authentication, body
+ * parsing, Klarna's error envelope) and every module's routes in one explicit list.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Db } from './platform/db/database.js';
+import type { Clock } from './platform/clock.js';
+import type { AuthenticatedMerchant, Authenticator } from './platform/http/auth.js';
+import { ApiError, badRequest, envelope, internalError, methodNotAllowed, notFoundRoute, requestTooLarge, unauthorized, unsupportedMediaType } from './platform/http/errors.js';
+import type { ValidationStyle } from './platform/http/validation.js';
+import { validationError } from './platform/http/validation.js';
+import { registerOrderManagementRoutes } from './modules/order-management/routes.js';
+import { registerSandboxRoutes } from './modules/sandbox/routes.js';
+import { registerOperationsRoutes } from './modules/operations/routes.js';
+
+/** Largest accepted request body. 1000 fully described order lines fit well inside it. */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+const CORRELATION_HEADER = 'klarna-correlation-id';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  authenticator: Authenticator;
+  logger: Logger;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    merchant: AuthenticatedMerchant | null;
+  }
+  interface FastifyContextConfig {
+    /** Whether the route needs a merchant's Basic credentials (default true). */
+    auth?: boolean;
+    /** How request-schema violations are answered (default: 422 UNPROCESSABLE_ENTITY). */
+    validationStyle?: ValidationStyle;
+  }
+}
+
+export type App = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  Logger,
+  TypeBoxTypeProvider
+>;
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: MAX_BODY_BYTES,
+    // Clients reach us under any host name (§0.1), with or without a trailing slash.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: false } },
+    // The error handler renders Klarna's envelope; this only carries the errors there.
+    schemaErrorFormatter: (errors) => Object.assign(new Error('validation'), { validation: errors }),
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.decorateRequest('merchant', null);
+  registerBodyParsing(app);
+  const knownPaths = trackRoutePaths(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(CORRELATION_HEADER, request.id);
+    if (request.routeOptions.config.auth === false || request.is404) return;
+    const merchant = await deps.authenticator.authenticate(request.headers.authorization);
+    if (!merchant) throw unauthorized();
+    request.merchant = merchant;
+  });
+
+  app.setErrorHandler((error: AnyError, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const error = knownPaths.some((p) => p.test(path)) ? methodNotAllowed(request.method, request.url) : notFoundRoute(request.method, request.url);
+    sendError(error, request, reply);
+  });
+
+  // Every module's routes, in one list.
+  registerOperationsRoutes(app, deps);
+  registerOrderManagementRoutes(app, deps);
+  if (deps.config.sandbox) registerSandboxRoutes(app, deps);
+
+  await app.ready();
+  return app;
+}
+
+/** Path patterns of every route, so a known path with the wrong method gets 405 instead of 404. */
+function trackRoutePaths(app: App): RegExp[] {
+  const paths: RegExp[] = [];
+  app.addHook('onRoute', (route) => {
+    const source = route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z_]+/g, '[^/]+');
+    paths.push(new RegExp(`^${source}/?$`));
+  });
+  return paths;
+}
+
+/**
+ * Bodies: JSON of any declared type; an empty body (any content type) is no body at all, which
+ * some clients send with `Content-Type: application/json` or form encoding on POSTs (§12).
+ */
+function registerBodyParsing(app: App): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    const type = (request.headers['content-type'] ?? '').toLowerCase();
+    if (type !== '' && !type.includes('json') && !type.startsWith('text/plain')) {
+      done(unsupportedMediaType(type.split(';')[0] ?? type), undefined);
+      return;
+    }
+    parseJson(request, text, (error, value) => {
+      if (error) done(badRequest(`Malformed JSON: ${error.message}`), undefined);
+      else done(null, value);
+    });
+  });
+}
+
+type AnyError = Error & Partial<FastifyError> & { validation?: unknown };
+
+function toApiError(error: AnyError, request: FastifyRequest): ApiError | null {
+  if (error instanceof ApiError) return error;
+  if (Array.isArray(error.validation)) {
+    return validationError(error.validation, request.routeOptions.config?.validationStyle ?? 'unprocessable');
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return requestTooLarge();
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return unsupportedMediaType(request.headers['content-type'] ?? 'unknown');
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 413) return requestTooLarge();
+  if (status >= 400 && status < 500) return badRequest(error.message);
+  return null;
+}
+
+function sendError(error: AnyError, request: FastifyRequest, reply: FastifyReply): void {
+  let apiError = toApiError(error, request);
+  if (!apiError) {
+    request.log.error({ err: error, correlation_id: request.id, method: request.method, url: request.url }, 'unexpected error');
+    apiError = internalError();
+  }
+  reply
+    .code(apiError.statusCode)
+    .headers(apiError.headers)
+    .header(CORRELATION_HEADER, request.id)
+    .type('application/json; charset=utf-8')
+    .send(envelope(apiError, request.id));
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+/** `klarna-local serve | migrate | merchants add`, configured by flags or environment variables. */
+import { Command } from 'commander';
+import { ConfigError, loadConfig, parseMerchants } from './config.js';
+import type { ConfigInput } from './config.js';
+import { createLogger, startServer } from './main.js';
+import { migrateToLatest, openDatabase } from './platform/db/database.js';
+import { upsertMerchant } from './modules/merchants/provision.js';
+
+const program = new Command();
+program
+  .name('klarna-local')
+  .description("A self-hosted, stateful server that implements Klarna's merchant REST APIs.")
+  .showHelpAfterError();
+
+interface ServeFlags {
+  port?: string;
+  host?: string;
+  databaseUrl?: string;
+  publicUrl?: string;
+  logLevel?: string;
+  merchants?: string;
+  sandbox?: boolean;
+}
+
+const toInput = (flags: ServeFlags): ConfigInput => ({
+  port: flags.port,
+  host: flags.host,
+  databaseUrl: flags.databaseUrl,
+  publicUrl: flags.publicUrl,
+  logLevel: flags.logLevel,
+  merchants: flags.merchants,
+  sandbox: flags.sandbox === false ? false : undefined,
+});
+
+function fail(error: unknown): never {
+  if (error instanceof ConfigError) console.error(`klarna-local: ${error.message}`);
+  else console.error(`klarna-local: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
+program
+  .command('serve', { isDefault: true })
+  .description('start the server (migrations run first)')
+  .option('--port <port>', 'port to listen on (env PORT, default 3000)')
+  .option('--host <host>', 'address to listen on (env HOST, default 127.0.0.1)')
+  .option('--database-url <url>', 'sqlite:<file> or postgres://… (env DATABASE_URL, default sqlite:data/klarna-local.sqlite)')
+  .option('--public-url <url>', 'base of absolute Location headers (env PUBLIC_URL, default http://<host>:<port>)')
+  .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)')
+  .option('--merchants <list>', 'username:password[,username:password…] to create or update (env KLARNA_LOCAL_MERCHANTS)')
+  .option('--no-sandbox', 'do not serve /sandbox/v1 (env KLARNA_LOCAL_SANDBOX=false)')
+  .action(async (flags: ServeFlags) => {
+    let config;
+    try {
+      config = loadConfig(toInput(flags));
+    } catch (error) {
+      fail(error);
+    }
+    const logger = createLogger(config);
+    let server;
+    try {
+      server = await startServer(config, logger);
+    } catch (error) {
+      fail(error);
+    }
+    const shown = config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl : config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@');
+    console.log(`klarna-local listening on ${server.url} (public URL ${config.publicUrl}, database ${shown})`);
+    const generated = server.provision.generated;
+    if (generated) {
+      console.log(`Created merchant credentials (shown once; set KLARNA_LOCAL_MERCHANTS to choose your own):`);
+      console.log(`  username: ${generated.username}`);
+      console.log(`  password: ${generated.password}`);
+    } else {
+      console.log(`Merchants: ${server.provision.usernames.join(', ')} (passwords as configured or as shown when created)`);
+    }
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      server
+        .close()
+        .then(() => process.exit(0))
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        });
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations and exit')
+  .option('--database-url <url>', 'sqlite:<file> or postgres://… (env DATABASE_URL)')
+  .action(async (flags: { databaseUrl?: string }) => {
+    try {
+      const config = loadConfig({ databaseUrl: flags.databaseUrl });
+      const db = openDatabase(config.databaseUrl);
+      const applied = await migrateToLatest(db);
+      await db.close();
+      console.log(applied.length === 0 ? 'database is up to date' : `applied: ${applied.join(', ')}`);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+program
+  .command('merchants')
+  .description('manage merchant credentials')
+  .command('add <credential>')
+  .description('create a merchant, or set its password: username:password')
+  .option('--database-url <url>', 'sqlite:<file> or postgres://… (env DATABASE_URL)')
+  .action(async (credential: string, flags: { databaseUrl?: string }) => {
+    try {
+      const [parsed] = parseMerchants(credential);
+      if (!parsed) throw new ConfigError('credential', 'expected username:password');
+      const config = loadConfig({ databaseUrl: flags.databaseUrl });
+      const db = openDatabase(config.databaseUrl);
+      await migrateToLatest(db);
+      const outcome = await upsertMerchant(db, parsed, Date.now());
+      await db.close();
+      console.log(`merchant ${parsed.username}: ${outcome}`);
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+await program.parseAsync(process.argv);

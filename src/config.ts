@@ -1,0 +1,144 @@
+/** Environment and flags → one typed, validated Config. */
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface MerchantCredential {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** `sqlite:<path>` or `postgres://…`. */
+  readonly databaseUrl: string;
+  /** Base of absolute URLs in `Location` headers, without a trailing slash. */
+  readonly publicUrl: string;
+  readonly logLevel: LogLevel;
+  readonly merchants: readonly MerchantCredential[];
+  /** When false, `/sandbox/v1/…` is not served. */
+  readonly sandbox: boolean;
+  /** How often background work (expiry sweep) runs. */
+  readonly sweepIntervalMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`invalid ${setting}: ${message}`);
+  }
+}
+
+export interface ConfigInput {
+  port?: string | undefined;
+  host?: string | undefined;
+  databaseUrl?: string | undefined;
+  publicUrl?: string | undefined;
+  logLevel?: string | undefined;
+  merchants?: string | undefined;
+  sandbox?: boolean | undefined;
+  sweepIntervalMs?: string | undefined;
+}
+
+export const DEFAULT_DATABASE_URL = `sqlite:${path.join('data', 'klarna-local.sqlite')}`;
+
+/** Flags win over environment variables; environment variables win over defaults. */
+export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
+  const pick = (flag: string | undefined, name: string): string | undefined => {
+    if (flag !== undefined) return flag;
+    const value = env[name];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const port = parsePort(pick(flags.port, 'PORT') ?? '3000');
+  const host = pick(flags.host, 'HOST') ?? '127.0.0.1';
+  if (!/^[\w.:-]+$/.test(host)) throw new ConfigError('HOST', `"${host}" is not a host name or address`);
+  const databaseUrl = parseDatabaseUrl(pick(flags.databaseUrl, 'DATABASE_URL') ?? DEFAULT_DATABASE_URL);
+  const publicUrl = parsePublicUrl(pick(flags.publicUrl, 'PUBLIC_URL'), host, port);
+  const logLevel = parseLogLevel(pick(flags.logLevel, 'LOG_LEVEL') ?? 'info');
+  const merchants = parseMerchants(pick(flags.merchants, 'KLARNA_LOCAL_MERCHANTS'));
+  const sandboxEnv = env.KLARNA_LOCAL_SANDBOX;
+  const sandbox = flags.sandbox ?? (sandboxEnv === undefined ? true : parseBoolean('KLARNA_LOCAL_SANDBOX', sandboxEnv));
+  const sweepIntervalMs = parsePositiveInt('SWEEP_INTERVAL_MS', pick(flags.sweepIntervalMs, 'SWEEP_INTERVAL_MS') ?? '1000');
+  return { port, host, databaseUrl, publicUrl, logLevel, merchants, sandbox, sweepIntervalMs };
+}
+
+function parsePort(raw: string): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError('PORT', `"${raw}" is not a port number (0-65535)`);
+  }
+  return port;
+}
+
+function parsePositiveInt(setting: string, raw: string): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1) throw new ConfigError(setting, `"${raw}" is not a positive integer`);
+  return value;
+}
+
+function parseBoolean(setting: string, raw: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(setting, `"${raw}" is not a boolean (true/false)`);
+}
+
+function parseDatabaseUrl(raw: string): string {
+  if (raw.startsWith('postgres://') || raw.startsWith('postgresql://')) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a valid postgres:// URL');
+    }
+    return raw;
+  }
+  if (raw.startsWith('sqlite:')) {
+    if (raw.length === 'sqlite:'.length) throw new ConfigError('DATABASE_URL', 'sqlite: needs a file path, e.g. sqlite:data/db.sqlite');
+    return raw;
+  }
+  throw new ConfigError('DATABASE_URL', 'must start with postgres://, postgresql:// or sqlite:');
+}
+
+function parsePublicUrl(raw: string | undefined, host: string, port: number): string {
+  if (raw === undefined) {
+    const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+    return `http://${shownHost}:${port}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `"${raw}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('PUBLIC_URL', 'must be http:// or https://');
+  return raw.replace(/\/+$/, '');
+}
+
+function parseLogLevel(raw: string): LogLevel {
+  const level = raw.toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError('LOG_LEVEL', `"${raw}" is not one of ${LOG_LEVELS.join(', ')}`);
+  return level;
+}
+
+/** `username:password[,username:password…]`; the password is everything after the first colon. */
+export function parseMerchants(raw: string | undefined): MerchantCredential[] {
+  if (raw === undefined) return [];
+  const merchants: MerchantCredential[] = [];
+  for (const entry of raw.split(',')) {
+    const trimmed = entry.trim();
+    const colon = trimmed.indexOf(':');
+    if (colon <= 0 || colon === trimmed.length - 1) {
+      throw new ConfigError('KLARNA_LOCAL_MERCHANTS', 'expected username:password[,username:password…]');
+    }
+    const username = trimmed.slice(0, colon);
+    if (username.length > 255) throw new ConfigError('KLARNA_LOCAL_MERCHANTS', 'a username is longer than 255 characters');
+    if (merchants.some((m) => m.username === username)) {
+      throw new ConfigError('KLARNA_LOCAL_MERCHANTS', `username "${username}" appears twice`);
+    }
+    merchants.push({ username, password: trimmed.slice(colon + 1) });
+  }
+  return merchants;
+}

@@ -1,0 +1,154 @@
+/**
+ * Klarna vocabulary shared by several APIs, as TypeBox schemas (request validation, response
+ * serialisation and TypeScript types from one declaration). Limits follow Klarna's published field
+ * sizes; see docs/api-coverage.md.
+ */
+import { Type } from 'typebox';
+import type { Static, TSchema } from 'typebox';
+
+export const MAX_AMOUNT = 200_000_000;
+export const MAX_ORDER_LINES = 1000;
+export const MAX_SHIPPING_INFO_ITEMS = 500;
+/** No Klarna bound is published for quantity; this keeps quantity × unit_price far inside safe integers. */
+export const MAX_QUANTITY = 100_000_000;
+
+const str = (maxLength: number) => Type.String({ maxLength });
+
+/** A closed set of strings, as one JSON-schema `enum` (clearer validation errors than a union). */
+export const StringEnum = <const T extends readonly string[]>(values: T) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
+const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
+
+export const ORDER_LINE_TYPES = [
+  'physical',
+  'discount',
+  'shipping_fee',
+  'sales_tax',
+  'digital',
+  'gift_card',
+  'store_credit',
+  'surcharge',
+  'return_fee',
+] as const;
+export type OrderLineType = (typeof ORDER_LINE_TYPES)[number];
+
+export const ProductIdentifiers = Type.Object({
+  brand: opt(str(70)),
+  category_path: opt(str(750)),
+  global_trade_item_number: opt(str(50)),
+  manufacturer_part_number: opt(str(70)),
+  color: opt(str(64)),
+  size: opt(str(64)),
+});
+
+export const Subscription = Type.Object({
+  name: str(255),
+  interval: StringEnum(['DAY', 'WEEK', 'MONTH', 'YEAR'] as const),
+  interval_count: Type.Integer({ minimum: 1, maximum: 1000 }),
+});
+
+/** An order line as Order Management accepts and returns it (§0.5). */
+export const OrderLine = Type.Object({
+  type: opt(StringEnum(ORDER_LINE_TYPES)),
+  reference: opt(str(255)),
+  name: str(255),
+  quantity: Type.Integer({ minimum: 0, maximum: MAX_QUANTITY }),
+  quantity_unit: opt(str(10)),
+  unit_price: Type.Integer({ minimum: -MAX_AMOUNT, maximum: MAX_AMOUNT }),
+  tax_rate: opt(Type.Integer({ minimum: 0, maximum: 10000 })),
+  total_amount: Type.Integer({ minimum: -MAX_AMOUNT, maximum: MAX_AMOUNT }),
+  total_discount_amount: opt(Type.Integer({ minimum: 0, maximum: MAX_AMOUNT })),
+  total_tax_amount: opt(Type.Integer({ minimum: -MAX_AMOUNT, maximum: MAX_AMOUNT })),
+  merchant_data: opt(str(1024)),
+  product_url: opt(str(1024)),
+  image_url: opt(str(1024)),
+  product_identifiers: opt(ProductIdentifiers),
+  subscription: opt(Subscription),
+});
+export type OrderLine = Static<typeof OrderLine>;
+
+/** Address as Order Management stores and returns it. */
+export const Address = Type.Object({
+  title: opt(str(20)),
+  given_name: opt(str(100)),
+  family_name: opt(str(100)),
+  street_address: opt(str(100)),
+  street_address2: opt(str(100)),
+  postal_code: opt(str(10)),
+  city: opt(str(200)),
+  region: opt(str(200)),
+  country: opt(str(2)),
+  email: opt(str(100)),
+  phone: opt(str(100)),
+  organization_name: opt(str(255)),
+  attention: opt(str(255)),
+});
+export type Address = Static<typeof Address>;
+
+export const SHIPPING_METHODS = [
+  'PickUpStore',
+  'Home',
+  'BoxReg',
+  'BoxUnreg',
+  'PickUpPoint',
+  'Own',
+  'Postal',
+  'DHLPackstation',
+  'Digital',
+  'Undefined',
+  'PickUpWarehouse',
+  'ClickCollect',
+  'PalletDelivery',
+] as const;
+
+export const ShippingInfo = Type.Object({
+  shipping_company: opt(str(100)),
+  shipping_method: opt(StringEnum(SHIPPING_METHODS)),
+  tracking_number: opt(str(100)),
+  tracking_uri: opt(str(1024)),
+  return_shipping_company: opt(str(100)),
+  return_tracking_number: opt(str(100)),
+  return_tracking_uri: opt(str(1024)),
+});
+export type ShippingInfo = Static<typeof ShippingInfo>;
+
+export const Customer = Type.Object({
+  date_of_birth: opt(Type.String({ maxLength: 10, pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+  national_identification_number: opt(str(255)),
+});
+export type Customer = Static<typeof Customer>;
+
+export const INITIAL_PAYMENT_METHOD_TYPES = [
+  'ACCOUNT',
+  'ALTERNATIVE_PAYMENT_METHOD',
+  'BANK_TRANSFER',
+  'CARD',
+  'DEFERRED_INTEREST',
+  'DIRECT_DEBIT',
+  'FIXED_AMOUNT_BY_CARD',
+  'FIXED_AMOUNT',
+  'FIXED_SUM_CREDIT',
+  'INVOICE_BUSINESS',
+  'INVOICE',
+  'MOBILEPAY',
+  'PAY_BY_CARD',
+  'PAY_IN_X',
+  'PAY_LATER_BY_CARD',
+  'PAY_LATER_IN_PARTS',
+  'SWISH',
+  'OTHER',
+] as const;
+export type InitialPaymentMethodType = (typeof INITIAL_PAYMENT_METHOD_TYPES)[number];
+
+export const InitialPaymentMethod = Type.Object({
+  type: StringEnum(INITIAL_PAYMENT_METHOD_TYPES),
+  description: opt(str(255)),
+  number_of_installments: opt(Type.Integer({ minimum: 0, maximum: 1000 })),
+});
+export type InitialPaymentMethod = Static<typeof InitialPaymentMethod>;
+
+export const ErrorEnvelope = Type.Object({
+  error_code: Type.String(),
+  error_messages: Type.Array(Type.String()),
+  correlation_id: Type.String(),
+});

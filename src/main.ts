@@ -1,0 +1,100 @@
+/** Process entry: config → deps → migrate → listen → background work → graceful shutdown. */
+import pino from 'pino';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { buildApp } from './app.js';
+import type { App } from './app.js';
+import { migrateToLatest, openDatabase } from './platform/db/database.js';
+import type { Db } from './platform/db/database.js';
+import { Clock } from './platform/clock.js';
+import { Authenticator } from './platform/http/auth.js';
+import { deleteExpiredIdempotencyKeys } from './platform/http/idempotency.js';
+import { provisionMerchants } from './modules/merchants/provision.js';
+import type { ProvisionResult } from './modules/merchants/provision.js';
+import { expireDueOrders } from './modules/order-management/order.repository.js';
+
+export interface Server {
+  app: App;
+  db: Db;
+  clock: Clock;
+  url: string;
+  provision: ProvisionResult;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    // Credentials never reach the logs, whatever a log call is handed.
+    redact: { paths: ['req.headers.authorization', 'headers.authorization', 'password', '*.password'], censor: '[redacted]' },
+  });
+}
+
+/** Background work of one process: expire due orders, forget old idempotency keys. */
+export class Sweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async runOnce(): Promise<void> {
+    if (this.running) return this.running;
+    this.running = (async () => {
+      try {
+        const now = await this.clock.now();
+        await expireDueOrders(this.db.kysely, now);
+        await deleteExpiredIdempotencyKeys(this.db, now);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'background sweep failed; retrying on the next tick');
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}
+
+export async function startServer(config: Config, logger: Logger = createLogger(config)): Promise<Server> {
+  const db = openDatabase(config.databaseUrl);
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const clock = new Clock(db);
+  const provision = await provisionMerchants(db, config.merchants, Date.now());
+  const authenticator = new Authenticator(db);
+  const app = await buildApp({ config, db, clock, authenticator, logger });
+  const sweeper = new Sweeper(db, clock, logger, config.sweepIntervalMs);
+  const address = await app.listen({ port: config.port, host: config.host });
+  sweeper.start();
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    // Stop accepting, let in-flight requests finish, stop workers, close the database.
+    closing ??= (async () => {
+      await app.close();
+      await sweeper.stop();
+      await db.close();
+    })();
+    return closing;
+  };
+  const port = new URL(address).port;
+  return { app, db, clock, url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, provision, close };
+}

@@ -1,0 +1,15 @@
+/** POST /orders/{order_id}/acknowledge: stops Checkout push retries (§1.7). Repeating it is a no-op 204. */
+import type { WriteResult } from '../../../platform/http/idempotency.js';
+import { recordEvent } from '../../../platform/events.js';
+import { updateOrder } from '../order.repository.js';
+import type { OperationContext } from './context.js';
+import { lockOrder } from './context.js';
+
+export async function acknowledgeOrder(ctx: OperationContext, orderId: string): Promise<WriteResult> {
+  const order = await lockOrder(ctx, orderId, 'Order cannot be acknowledged.');
+  if (order.acknowledged_at === null) {
+    await updateOrder(ctx.trx, order.order_id, { acknowledged_at: ctx.now }, ctx.now);
+    await recordEvent(ctx.trx, { merchant_id: ctx.merchantId, order_id: order.order_id, type: 'order.acknowledged', payload: {}, created_at: ctx.now });
+  }
+  return { status: 204 };
+}

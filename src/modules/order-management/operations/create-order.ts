@@ -1,0 +1,73 @@
+/**
+ * Creates an AUTHORIZED Order Management order: what a completed Payments authorization, Checkout
+ * purchase or token order turns into, and what the sandbox creates directly.
+ */
+import { MS_PER_DAY } from '../../../platform/clock.js';
+import { newId, newKlarnaReference } from '../../../platform/ids.js';
+import { recordEvent } from '../../../platform/events.js';
+import type { Address, Customer, InitialPaymentMethod, OrderLine } from '../../../kernel/schemas.js';
+import type { FraudStatus, OrderAggregate, OrderRecord } from '../order.js';
+import { insertOrder } from '../order.repository.js';
+import type { OperationContext } from './context.js';
+
+export interface NewOrder {
+  order_id?: string;
+  purchase_country: string;
+  purchase_currency: string;
+  locale: string;
+  order_amount: number;
+  order_lines: OrderLine[];
+  billing_address?: Address | undefined;
+  shipping_address?: Address | undefined;
+  customer?: Customer | undefined;
+  merchant_reference1?: string | undefined;
+  merchant_reference2?: string | undefined;
+  merchant_data?: string | undefined;
+  fraud_status?: FraudStatus | undefined;
+  initial_payment_method?: InitialPaymentMethod | undefined;
+  selected_shipping_option?: Record<string, unknown> | undefined;
+  source: string;
+}
+
+export const DEFAULT_PAYMENT_METHOD: InitialPaymentMethod = { type: 'INVOICE', description: 'Pay later in 30 days' };
+
+export async function createAuthorizedOrder(ctx: OperationContext, input: NewOrder): Promise<OrderAggregate> {
+  const order: OrderRecord = {
+    order_id: input.order_id ?? newId(),
+    merchant_id: ctx.merchantId,
+    status: 'AUTHORIZED',
+    fraud_status: input.fraud_status ?? 'ACCEPTED',
+    // Klarna answers countries in lower case and currencies in upper case in its examples.
+    purchase_country: input.purchase_country.toUpperCase(),
+    purchase_currency: input.purchase_currency.toUpperCase(),
+    locale: input.locale,
+    order_amount: input.order_amount,
+    original_order_amount: input.order_amount,
+    captured_amount: 0,
+    refunded_amount: 0,
+    order_lines: input.order_lines,
+    merchant_reference1: input.merchant_reference1 || null,
+    merchant_reference2: input.merchant_reference2 || null,
+    merchant_data: input.merchant_data ?? null,
+    klarna_reference: newKlarnaReference(),
+    customer: input.customer ?? null,
+    billing_address: input.billing_address ?? null,
+    shipping_address: input.shipping_address ?? input.billing_address ?? null,
+    initial_payment_method: input.initial_payment_method ?? DEFAULT_PAYMENT_METHOD,
+    selected_shipping_option: input.selected_shipping_option ?? null,
+    shipping_info: [],
+    capture_count: 0,
+    created_at: ctx.now,
+    expires_at: ctx.now + ctx.settings.authorization_period_days * MS_PER_DAY,
+    acknowledged_at: null,
+  };
+  await insertOrder(ctx.trx, order);
+  await recordEvent(ctx.trx, {
+    merchant_id: ctx.merchantId,
+    order_id: order.order_id,
+    type: 'order.created',
+    payload: { source: input.source, order_amount: order.order_amount, fraud_status: order.fraud_status },
+    created_at: ctx.now,
+  });
+  return { ...order, captures: [], refunds: [] };
+}

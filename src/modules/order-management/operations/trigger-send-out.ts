@@ -1,0 +1,21 @@
+/** POST /orders/{id}/captures/{cid}/trigger-send-out: re-sends the invoice or payment instruction (§1.7). */
+import type { WriteResult } from '../../../platform/http/idempotency.js';
+import { recordEvent } from '../../../platform/events.js';
+import type { OperationContext } from './context.js';
+import { lockOrder } from './context.js';
+import { findCaptureOrThrow } from './read-order.js';
+
+export async function triggerSendOut(ctx: OperationContext, orderId: string, captureId: string): Promise<WriteResult> {
+  const action = `Send out cannot be triggered for capture ${captureId}.`;
+  const order = await lockOrder(ctx, orderId, action);
+  const capture = findCaptureOrThrow(order, captureId, action);
+  const recipient = order.billing_address?.email ?? order.shipping_address?.email ?? null;
+  await recordEvent(ctx.trx, {
+    merchant_id: ctx.merchantId,
+    order_id: order.order_id,
+    type: 'capture.send_out',
+    payload: { capture_id: capture.capture_id, klarna_reference: capture.klarna_reference, channel: 'email', recipient },
+    created_at: ctx.now,
+  });
+  return { status: 204 };
+}

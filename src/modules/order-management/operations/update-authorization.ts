@@ -1,0 +1,65 @@
+/** PATCH /orders/{order_id}/authorization: new amount and lines (§1.7). */
+import type { WriteResult } from '../../../platform/http/idempotency.js';
+import { recordEvent } from '../../../platform/events.js';
+import { lineTotalErrors, sumTotals } from '../../../kernel/order-lines.js';
+import { badLines, notAllowed } from '../errors.js';
+import type { OrderAggregate, OrderStatus } from '../order.js';
+import { INCREASE_ALLOWED_METHODS, assertTransition, statusAfterCapture } from '../order.js';
+import { updateOrder } from '../order.repository.js';
+import type { UpdateAuthorizationBody } from '../schemas.js';
+import type { OperationContext } from './context.js';
+import { lockOrder } from './context.js';
+
+const SUFFIX = 'Order authorization cannot be updated.';
+
+export function decideUpdateAuthorization(order: OrderAggregate, body: UpdateAuthorizationBody): OrderStatus {
+  switch (order.status) {
+    case 'CAPTURED':
+      throw notAllowed(`Order is fully captured. ${SUFFIX}`);
+    case 'CANCELLED':
+      throw notAllowed(`Order is cancelled. ${SUFFIX}`);
+    case 'EXPIRED':
+      throw notAllowed(`Order is expired. ${SUFFIX}`);
+    case 'CLOSED':
+      throw notAllowed(`Order is closed. ${SUFFIX}`);
+    case 'AUTHORIZED':
+    case 'PART_CAPTURED':
+      break;
+  }
+  const amount = body.order_amount;
+  if (amount < order.captured_amount) {
+    throw notAllowed(
+      `Resulting authorization amount ${amount} cannot be less than the captured amount ${order.captured_amount} for order. ${SUFFIX}`,
+    );
+  }
+  if (amount === 0) throw notAllowed(`Resulting authorization amount cannot be 0; cancel the order instead. ${SUFFIX}`);
+  if (amount > order.order_amount) {
+    const method = order.initial_payment_method?.type ?? 'OTHER';
+    if (!INCREASE_ALLOWED_METHODS.has(method)) {
+      throw notAllowed(`The authorization of an order paid with ${method} cannot be increased. ${SUFFIX}`);
+    }
+  }
+  if (body.order_lines && body.order_lines.length > 0) {
+    const errors = lineTotalErrors(body.order_lines);
+    if (sumTotals(body.order_lines) !== amount) errors.push('order_lines (the sum of total_amount must equal order_amount)');
+    if (errors.length > 0) throw badLines(...errors);
+  }
+  return order.captured_amount > 0 ? statusAfterCapture(amount, order.captured_amount) : 'AUTHORIZED';
+}
+
+export async function updateAuthorization(ctx: OperationContext, orderId: string, body: UpdateAuthorizationBody): Promise<WriteResult> {
+  const order = await lockOrder(ctx, orderId, SUFFIX);
+  const status = decideUpdateAuthorization(order, body);
+  assertTransition(order.status, status);
+  // Sent lines replace the order's lines; without lines the current lines are kept (docs/fidelity.md).
+  const lines = body.order_lines && body.order_lines.length > 0 ? body.order_lines : undefined;
+  await updateOrder(ctx.trx, order.order_id, { order_amount: body.order_amount, status, ...(lines && { order_lines: lines }) }, ctx.now);
+  await recordEvent(ctx.trx, {
+    merchant_id: ctx.merchantId,
+    order_id: order.order_id,
+    type: 'authorization.updated',
+    payload: { previous_order_amount: order.order_amount, order_amount: body.order_amount, description: body.description ?? null },
+    created_at: ctx.now,
+  });
+  return { status: 204 };
+}

@@ -1,0 +1,159 @@
+/** Order Management v1: the 18 operations, each a thin edge over its operation. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App, AppDeps } from '../../app.js';
+import { ErrorEnvelope } from '../../kernel/schemas.js';
+import type { WriteResult } from '../../platform/http/idempotency.js';
+import { readIdempotencyKey, runWrite } from '../../platform/http/idempotency.js';
+import { findMerchantById } from '../merchants/merchant.js';
+import { Type } from 'typebox';
+import type { OperationContext } from './operations/context.js';
+import { acknowledgeOrder } from './operations/acknowledge-order.js';
+import { addCaptureShippingInfo, addOrderShippingInfo } from './operations/add-shipping-info.js';
+import { cancelOrder } from './operations/cancel-order.js';
+import { createCapture } from './operations/create-capture.js';
+import { createRefund } from './operations/create-refund.js';
+import { extendAuthorizationTime } from './operations/extend-authorization-time.js';
+import { extendDueDate } from './operations/extend-due-date.js';
+import { findCaptureOrThrow, findRefundOrThrow, readDueDateOptions, readOrder } from './operations/read-order.js';
+import { releaseRemainingAuthorization } from './operations/release-remaining-authorization.js';
+import { triggerSendOut } from './operations/trigger-send-out.js';
+import { updateAuthorization } from './operations/update-authorization.js';
+import { updateCustomerDetails } from './operations/update-customer-details.js';
+import { updateMerchantReferences } from './operations/update-merchant-references.js';
+import {
+  CaptureBody,
+  CaptureParams,
+  CaptureResponse,
+  ExtendDueDateBody,
+  ExtendDueDateOptionsResponse,
+  OrderParams,
+  OrderResponse,
+  RefundBody,
+  RefundParams,
+  RefundResponse,
+  ShippingInfoBody,
+  UpdateAuthorizationBody,
+  UpdateCustomerDetailsBody,
+  UpdateMerchantReferencesBody,
+  presentCapture,
+  presentOrder,
+  presentRefund,
+} from './schemas.js';
+
+const BASE = '/ordermanagement/v1/orders/:order_id';
+
+/** Sends an operation's result: 201 with headers and no body, or 204 without a content type. */
+export function sendResult(reply: FastifyReply, result: WriteResult): FastifyReply {
+  reply.code(result.status);
+  for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
+  if (result.body === undefined) return reply.send();
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify(result.body));
+}
+
+export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
+  const { db, clock, config } = deps;
+
+  /** One write: one transaction, idempotency, the merchant's settings read inside it. */
+  const write = async (request: FastifyRequest, reply: FastifyReply, operation: (ctx: OperationContext) => Promise<WriteResult>) => {
+    const merchantId = request.merchant?.merchant_id;
+    if (!merchantId) throw new Error('write without an authenticated merchant');
+    const idempotencyKey = readIdempotencyKey(request.headers['klarna-idempotency-key']);
+    const merchant = await findMerchantById(db.kysely, merchantId);
+    if (!merchant) throw new Error('authenticated merchant vanished');
+    const result = await runWrite(
+      db,
+      clock,
+      { merchantId, idempotencyKey, correlationId: request.id, replayErrors: merchant.settings.idempotency_replays_errors },
+      ({ trx, now }) => operation({ db, trx, now, merchantId, settings: merchant.settings, publicUrl: config.publicUrl }),
+    );
+    return sendResult(reply, result);
+  };
+  const merchantOf = (request: FastifyRequest): string => {
+    if (!request.merchant) throw new Error('read without an authenticated merchant');
+    return request.merchant.merchant_id;
+  };
+  const errors = { 403: ErrorEnvelope, 404: ErrorEnvelope };
+
+  app.get(`${BASE}`, { schema: { params: OrderParams, response: { 200: OrderResponse, ...errors } } }, async (request) => {
+    const now = await clock.now();
+    return presentOrder(await readOrder(db, merchantOf(request), request.params.order_id), now);
+  });
+
+  app.post(`${BASE}/acknowledge`, { schema: { params: OrderParams } }, (request, reply) =>
+    write(request, reply, (ctx) => acknowledgeOrder(ctx, request.params.order_id)),
+  );
+
+  app.patch(`${BASE}/authorization`, { schema: { params: OrderParams, body: UpdateAuthorizationBody } }, (request, reply) =>
+    write(request, reply, (ctx) => updateAuthorization(ctx, request.params.order_id, request.body)),
+  );
+
+  app.patch(`${BASE}/customer-details`, { schema: { params: OrderParams, body: UpdateCustomerDetailsBody } }, (request, reply) =>
+    write(request, reply, (ctx) => updateCustomerDetails(ctx, request.params.order_id, request.body)),
+  );
+
+  app.patch(`${BASE}/merchant-references`, { schema: { params: OrderParams, body: UpdateMerchantReferencesBody } }, (request, reply) =>
+    write(request, reply, (ctx) => updateMerchantReferences(ctx, request.params.order_id, request.body)),
+  );
+
+  app.post(`${BASE}/extend-authorization-time`, { schema: { params: OrderParams } }, (request, reply) =>
+    write(request, reply, (ctx) => extendAuthorizationTime(ctx, request.params.order_id)),
+  );
+
+  app.post(`${BASE}/release-remaining-authorization`, { schema: { params: OrderParams } }, (request, reply) =>
+    write(request, reply, (ctx) => releaseRemainingAuthorization(ctx, request.params.order_id)),
+  );
+
+  app.post(`${BASE}/cancel`, { schema: { params: OrderParams } }, (request, reply) =>
+    write(request, reply, (ctx) => cancelOrder(ctx, request.params.order_id)),
+  );
+
+  app.post(`${BASE}/shipping-info`, { schema: { params: OrderParams, body: ShippingInfoBody } }, (request, reply) =>
+    write(request, reply, (ctx) => addOrderShippingInfo(ctx, request.params.order_id, request.body)),
+  );
+
+  app.post(`${BASE}/captures`, { schema: { params: OrderParams, body: CaptureBody } }, (request, reply) =>
+    write(request, reply, (ctx) => createCapture(ctx, request.params.order_id, request.body)),
+  );
+
+  app.get(`${BASE}/captures`, { schema: { params: OrderParams, response: { 200: Type.Array(CaptureResponse), ...errors } } }, async (request) => {
+    const order = await readOrder(db, merchantOf(request), request.params.order_id);
+    return order.captures.map(presentCapture);
+  });
+
+  app.get(`${BASE}/captures/:capture_id`, { schema: { params: CaptureParams, response: { 200: CaptureResponse, ...errors } } }, async (request) => {
+    const order = await readOrder(db, merchantOf(request), request.params.order_id);
+    return presentCapture(findCaptureOrThrow(order, request.params.capture_id));
+  });
+
+  app.post(`${BASE}/captures/:capture_id/shipping-info`, { schema: { params: CaptureParams, body: ShippingInfoBody } }, (request, reply) =>
+    write(request, reply, (ctx) => addCaptureShippingInfo(ctx, request.params.order_id, request.params.capture_id, request.body)),
+  );
+
+  app.post(`${BASE}/captures/:capture_id/trigger-send-out`, { schema: { params: CaptureParams } }, (request, reply) =>
+    write(request, reply, (ctx) => triggerSendOut(ctx, request.params.order_id, request.params.capture_id)),
+  );
+
+  app.get(
+    `${BASE}/captures/:capture_id/extend-due-date-options`,
+    { schema: { params: CaptureParams, response: { 200: ExtendDueDateOptionsResponse, ...errors } } },
+    async (request) => {
+      const merchantId = merchantOf(request);
+      const [order, merchant] = await Promise.all([readOrder(db, merchantId, request.params.order_id), findMerchantById(db.kysely, merchantId)]);
+      if (!merchant) throw new Error('authenticated merchant vanished');
+      return readDueDateOptions(order, request.params.capture_id, merchant.settings);
+    },
+  );
+
+  app.patch(`${BASE}/captures/:capture_id/extend-due-date`, { schema: { params: CaptureParams, body: ExtendDueDateBody } }, (request, reply) =>
+    write(request, reply, (ctx) => extendDueDate(ctx, request.params.order_id, request.params.capture_id, request.body)),
+  );
+
+  app.post(`${BASE}/refunds`, { schema: { params: OrderParams, body: RefundBody } }, (request, reply) =>
+    write(request, reply, (ctx) => createRefund(ctx, request.params.order_id, request.body)),
+  );
+
+  app.get(`${BASE}/refunds/:refund_id`, { schema: { params: RefundParams, response: { 200: RefundResponse, ...errors } } }, async (request) => {
+    const order = await readOrder(db, merchantOf(request), request.params.order_id);
+    return presentRefund(findRefundOrThrow(order, request.params.refund_id));
+  });
+}

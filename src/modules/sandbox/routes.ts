@@ -1,0 +1,99 @@
+/**
+ * The sandbox API: what tests need that Klarna keeps behind its own walls. JSON, the merchant's
+ * Basic credentials, answered with Klarna's error envelope.
+ */
+import type { App, AppDeps } from '../../app.js';
+import { toIso } from '../../platform/clock.js';
+import { listEvents } from '../../platform/events.js';
+import { badValue } from '../../platform/http/errors.js';
+import { readIdempotencyKey, runWrite } from '../../platform/http/idempotency.js';
+import { marketErrors } from '../../kernel/markets.js';
+import { orderTotalsErrors } from '../../kernel/order-lines.js';
+import { DEFAULT_SETTINGS, findMerchantById } from '../merchants/merchant.js';
+import { createAuthorizedOrder } from '../order-management/operations/create-order.js';
+import { orderUrl } from '../order-management/operations/context.js';
+import { sendResult } from '../order-management/routes.js';
+import { presentOrder } from '../order-management/schemas.js';
+import { expireDueOrders } from '../order-management/order.repository.js';
+import { ClockAdvanceBody, ClockResponse, EventsQuery, SandboxOrderBody, SettingsBody } from './schemas.js';
+import type { SandboxOrderBody as SandboxOrder } from './schemas.js';
+
+/** Klarna's line and total arithmetic and market rules on a Payments-shaped order (§0.5). */
+export function sandboxOrderErrors(body: SandboxOrder): string[] {
+  const errors = [...marketErrors(body.purchase_country, body.purchase_currency, body.locale), ...orderTotalsErrors(body)];
+  const billingCountry = body.billing_address?.country;
+  if (billingCountry !== undefined && billingCountry.toUpperCase() !== body.purchase_country.toUpperCase()) {
+    errors.push('billing_address.country');
+  }
+  return errors;
+}
+
+export function registerSandboxRoutes(app: App, deps: AppDeps): void {
+  const { db, clock, config, authenticator } = deps;
+  const bad = { validationStyle: 'bad_value' as const };
+  const requireMerchant = async (merchantId: string | undefined) => {
+    const merchant = merchantId === undefined ? undefined : await findMerchantById(db.kysely, merchantId);
+    if (!merchant) throw new Error('sandbox request without an authenticated merchant');
+    return merchant;
+  };
+
+  app.post('/sandbox/v1/orders', { config: bad, schema: { body: SandboxOrderBody } }, async (request, reply) => {
+    const body = request.body;
+    const errors = sandboxOrderErrors(body);
+    if (errors.length > 0) throw badValue(...errors.map((f) => `Bad value: ${f}`));
+    const merchant = await requireMerchant(request.merchant?.merchant_id);
+    const result = await runWrite(
+      db,
+      clock,
+      {
+        merchantId: merchant.merchant_id,
+        idempotencyKey: readIdempotencyKey(request.headers['klarna-idempotency-key']),
+        correlationId: request.id,
+        replayErrors: merchant.settings.idempotency_replays_errors,
+      },
+      async ({ trx, now }) => {
+        const ctx = { db, trx, now, merchantId: merchant.merchant_id, settings: merchant.settings, publicUrl: config.publicUrl };
+        const order = await createAuthorizedOrder(ctx, { ...body, source: 'sandbox' });
+        return { status: 201, headers: { location: orderUrl(ctx, order.order_id) }, body: presentOrder(order, now) };
+      },
+    );
+    return sendResult(reply, result);
+  });
+
+  app.get('/sandbox/v1/clock', { schema: { response: { 200: ClockResponse } } }, async () => {
+    const offset = await clock.offset();
+    return { now: toIso(Date.now() + offset), offset_seconds: Math.floor(offset / 1000) };
+  });
+
+  app.post('/sandbox/v1/clock/advance', { config: bad, schema: { body: ClockAdvanceBody, response: { 200: ClockResponse } } }, async (request) => {
+    const now = await clock.advance(request.body.seconds);
+    // Timed behaviour happens as if the time had passed: expire what is now due at once.
+    await expireDueOrders(db.kysely, now);
+    const offset = await clock.offset();
+    return { now: toIso(now), offset_seconds: Math.floor(offset / 1000) };
+  });
+
+  app.get('/sandbox/v1/events', { config: bad, schema: { querystring: EventsQuery } }, async (request) => {
+    const merchant = await requireMerchant(request.merchant?.merchant_id);
+    const events = await listEvents(db.kysely, merchant.merchant_id, request.query.order_id);
+    return { events: events.map((e) => ({ ...e, created_at: toIso(e.created_at) })) };
+  });
+
+  app.get('/sandbox/v1/settings', async (request) => {
+    const merchant = await requireMerchant(request.merchant?.merchant_id);
+    return { merchant_id: merchant.merchant_id, username: merchant.username, settings: merchant.settings, defaults: DEFAULT_SETTINGS };
+  });
+
+  app.patch('/sandbox/v1/settings', { config: bad, schema: { body: SettingsBody } }, async (request) => {
+    const merchant = await requireMerchant(request.merchant?.merchant_id);
+    const settings = { ...merchant.settings, ...request.body };
+    await db.kysely
+      .updateTable('merchants')
+      .set({ settings: JSON.stringify(settings), updated_at: Date.now() })
+      .where('merchant_id', '=', merchant.merchant_id)
+      .execute();
+    authenticator.invalidate();
+    return { merchant_id: merchant.merchant_id, username: merchant.username, settings, defaults: DEFAULT_SETTINGS };
+  });
+
+}

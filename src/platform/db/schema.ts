@@ -1,0 +1,114 @@
+/**
+ * Row types of every table, as Kysely sees them. Times are epoch milliseconds (BIGINT / INTEGER);
+ * money is integer minor units; nested Klarna objects are JSON text.
+ */
+import type { Generated } from 'kysely';
+
+export interface MerchantsTable {
+  merchant_id: string;
+  username: string;
+  password_hash: string;
+  /** JSON object of MerchantSettings overrides. */
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OrdersTable {
+  order_id: string;
+  merchant_id: string;
+  status: string;
+  fraud_status: string;
+  purchase_country: string;
+  purchase_currency: string;
+  locale: string;
+  order_amount: number;
+  original_order_amount: number;
+  /** Stored copy of Σ captures.captured_amount (checked against the rows in tests). */
+  captured_amount: number;
+  /** Stored copy of Σ refunds.refunded_amount. */
+  refunded_amount: number;
+  order_lines: string;
+  merchant_reference1: string | null;
+  merchant_reference2: string | null;
+  merchant_data: string | null;
+  klarna_reference: string;
+  customer: string | null;
+  billing_address: string | null;
+  shipping_address: string | null;
+  initial_payment_method: string | null;
+  selected_shipping_option: string | null;
+  shipping_info: string;
+  capture_count: number;
+  created_at: number;
+  expires_at: number;
+  acknowledged_at: number | null;
+  updated_at: number;
+}
+
+export interface CapturesTable {
+  capture_id: string;
+  order_id: string;
+  merchant_id: string;
+  seq: number;
+  captured_amount: number;
+  refunded_amount: number;
+  description: string | null;
+  reference: string | null;
+  order_lines: string;
+  shipping_info: string;
+  billing_address: string | null;
+  shipping_address: string | null;
+  shipping_delay: number | null;
+  due_date_extension_days: number | null;
+  due_date_extension_fee: number | null;
+  captured_at: number;
+}
+
+export interface RefundsTable {
+  refund_id: string;
+  order_id: string;
+  merchant_id: string;
+  refunded_amount: number;
+  description: string | null;
+  reference: string | null;
+  order_lines: string;
+  /** JSON array of {capture_id, amount}: how the refund was allocated to captures. */
+  allocations: string;
+  refunded_at: number;
+}
+
+export interface EventsTable {
+  event_id: Generated<number>;
+  merchant_id: string;
+  order_id: string | null;
+  type: string;
+  /** JSON object. */
+  payload: string;
+  created_at: number;
+}
+
+export interface IdempotencyKeysTable {
+  merchant_id: string;
+  idempotency_key: string;
+  created_at: number;
+  status_code: number;
+  /** JSON object of replayed response headers. */
+  headers: string;
+  body: string | null;
+}
+
+export interface SandboxClockTable {
+  id: number;
+  offset_ms: number;
+}
+
+export interface Database {
+  merchants: MerchantsTable;
+  orders: OrdersTable;
+  captures: CapturesTable;
+  refunds: RefundsTable;
+  events: EventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  sandbox_clock: SandboxClockTable;
+}

@@ -1,0 +1,32 @@
+/**
+ * What the server did toward the shopper and the merchant (send-outs, later callbacks), recorded in
+ * the same transaction as the change that caused it; read back by the sandbox events API.
+ */
+import type { Executor } from './db/database.js';
+
+export async function recordEvent(
+  executor: Executor,
+  event: { merchant_id: string; order_id: string | null; type: string; payload: Record<string, unknown>; created_at: number },
+): Promise<void> {
+  await executor
+    .insertInto('events')
+    .values({ ...event, payload: JSON.stringify(event.payload) })
+    .execute();
+}
+
+export interface EventView {
+  event_id: number;
+  order_id: string | null;
+  type: string;
+  created_at: number;
+  payload: Record<string, unknown>;
+}
+
+export const MAX_EVENTS_PAGE = 1000;
+
+export async function listEvents(executor: Executor, merchantId: string, orderId: string | undefined): Promise<EventView[]> {
+  let query = executor.selectFrom('events').select(['event_id', 'order_id', 'type', 'created_at', 'payload']).where('merchant_id', '=', merchantId);
+  if (orderId !== undefined) query = query.where('order_id', '=', orderId);
+  const rows = await query.orderBy('event_id').limit(MAX_EVENTS_PAGE).execute();
+  return rows.map((r) => ({ ...r, event_id: Number(r.event_id), payload: JSON.parse(r.payload) as Record<string, unknown> }));
+}

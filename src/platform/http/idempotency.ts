@@ -1,0 +1,135 @@
+/**
+ * `Klarna-Idempotency-Key` (Klarna §0.4): scoped to the merchant, only the key matters (the body of a
+ * retry is disregarded), the first request's final response is replayed for 24 hours. The key row is
+ * inserted first in the same transaction as the effect, so a concurrent duplicate blocks on it
+ * (PostgreSQL unique index; SQLite write lock) and then replays the committed response: a request
+ * with a given key never runs twice.
+ */
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Db } from '../db/database.js';
+import { inTransaction } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+import { MS_PER_HOUR } from '../clock.js';
+import type { Clock } from '../clock.js';
+import { ApiError, badRequest, envelope } from './errors.js';
+
+export const IDEMPOTENCY_WINDOW_MS = 24 * MS_PER_HOUR;
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/** Status stored while the first request is still running (never visible outside its transaction). */
+const IN_FLIGHT_STATUS = 0;
+
+export interface WriteResult {
+  status: number;
+  headers?: Record<string, string>;
+  /** A JSON-serialisable body, or undefined for an empty 201/204. */
+  body?: unknown;
+}
+
+export interface WriteContext {
+  trx: Kysely<Database>;
+  /** Server time at the start of the transaction (sandbox offset included). */
+  now: number;
+}
+
+export interface WriteOptions {
+  merchantId: string;
+  idempotencyKey: string | undefined;
+  correlationId: string;
+  /** Whether a refusal (4xx ApiError) is stored and replayed like a success. */
+  replayErrors: boolean;
+}
+
+export function readIdempotencyKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const key = Array.isArray(header) ? header[0] : header;
+  if (key === undefined || key === '') return undefined;
+  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw badRequest(`Klarna-Idempotency-Key must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+  }
+  return key;
+}
+
+/** Runs one write operation in one transaction, with Klarna's idempotency semantics. */
+export async function runWrite(
+  db: Db,
+  clock: Clock,
+  options: WriteOptions,
+  operation: (ctx: WriteContext) => Promise<WriteResult>,
+): Promise<WriteResult> {
+  return inTransaction(db, async (trx) => {
+    const now = await clock.now(trx);
+    const key = options.idempotencyKey;
+    if (key === undefined) return operation({ trx, now });
+
+    const replay = await claimKey(trx, options.merchantId, key, now);
+    if (replay) return withCorrelationId(replay, options.correlationId);
+
+    await sql`savepoint idempotent_operation`.execute(trx);
+    let result: WriteResult;
+    try {
+      result = await operation({ trx, now });
+    } catch (error) {
+      if (!(error instanceof ApiError) || !options.replayErrors || error.statusCode >= 500) throw error;
+      // Undo whatever the refused operation touched, but keep the key with its answer.
+      await sql`rollback to savepoint idempotent_operation`.execute(trx);
+      result = { status: error.statusCode, headers: { ...error.headers }, body: envelope(error, options.correlationId) };
+    }
+    await trx
+      .updateTable('idempotency_keys')
+      .set({
+        status_code: result.status,
+        headers: JSON.stringify(result.headers ?? {}),
+        body: result.body === undefined ? null : JSON.stringify(result.body),
+      })
+      .where('merchant_id', '=', options.merchantId)
+      .where('idempotency_key', '=', key)
+      .execute();
+    return result;
+  });
+}
+
+/** Inserts the key, or returns the stored response of the request that used it first. */
+async function claimKey(trx: Kysely<Database>, merchantId: string, key: string, now: number): Promise<WriteResult | null> {
+  const inserted = await trx
+    .insertInto('idempotency_keys')
+    .values({ merchant_id: merchantId, idempotency_key: key, created_at: now, status_code: IN_FLIGHT_STATUS, headers: '{}', body: null })
+    .onConflict((oc) => oc.columns(['merchant_id', 'idempotency_key']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return null;
+
+  const stored = await trx
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('merchant_id', '=', merchantId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirstOrThrow();
+  if (stored.created_at + IDEMPOTENCY_WINDOW_MS <= now || stored.status_code === IN_FLIGHT_STATUS) {
+    // The window has passed: the key is fresh again.
+    await trx
+      .updateTable('idempotency_keys')
+      .set({ created_at: now, status_code: IN_FLIGHT_STATUS, headers: '{}', body: null })
+      .where('merchant_id', '=', merchantId)
+      .where('idempotency_key', '=', key)
+      .execute();
+    return null;
+  }
+  return {
+    status: stored.status_code,
+    headers: JSON.parse(stored.headers) as Record<string, string>,
+    body: stored.body === null ? undefined : (JSON.parse(stored.body) as unknown),
+  };
+}
+
+/** A replayed error carries this request's correlation id, so header and body agree. */
+function withCorrelationId(result: WriteResult, correlationId: string): WriteResult {
+  const body = result.body;
+  if (body !== null && typeof body === 'object' && 'correlation_id' in body) {
+    return { ...result, body: { ...body, correlation_id: correlationId } };
+  }
+  return result;
+}
+
+export async function deleteExpiredIdempotencyKeys(db: Db, now: number): Promise<void> {
+  await db.kysely.deleteFrom('idempotency_keys').where('created_at', '<=', now - IDEMPOTENCY_WINDOW_MS).execute();
+}

@@ -1,0 +1,46 @@
+/**
+ * Turns request-schema violations into Klarna-style messages. Order Management answers them with
+ * 422 UNPROCESSABLE_ENTITY (§1.8: field-size or schema violation); Payments and Checkout with
+ * 400 BAD_VALUE naming each field (§0.5).
+ */
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+import { ApiError } from './errors.js';
+
+export type ValidationStyle = 'unprocessable' | 'bad_value';
+
+/** `/order_lines/0/total_amount` → `order_lines[0].total_amount`. */
+export function fieldPath(instancePath: string, missingProperty?: string): string {
+  const segments = instancePath.split('/').filter((s) => s !== '');
+  if (missingProperty) segments.push(missingProperty);
+  let out = '';
+  for (const segment of segments) {
+    if (/^\d+$/.test(segment)) out += `[${segment}]`;
+    else out += out === '' ? segment : `.${segment}`;
+  }
+  return out === '' ? 'body' : out;
+}
+
+function describe(error: FastifySchemaValidationError): string {
+  const params = error.params as Record<string, unknown>;
+  const missing = typeof params.missingProperty === 'string' ? params.missingProperty : undefined;
+  const field = fieldPath(error.instancePath, missing);
+  switch (error.keyword) {
+    case 'required':
+      return `${field} is required`;
+    case 'maxLength':
+    case 'minLength':
+      return `The size of the ${field.replace(/\[\d+\]/g, '').replace(/\./g, '/')} value must be between 0 and ${String(params.limit)}`;
+    case 'maxItems':
+      return `${field} must have at most ${String(params.limit)} items`;
+    case 'minItems':
+      return `${field} must have at least ${String(params.limit)} items`;
+    default:
+      return `Bad value: ${field} (${error.message ?? 'invalid'})`;
+  }
+}
+
+export function validationError(errors: readonly FastifySchemaValidationError[], style: ValidationStyle): ApiError {
+  const messages = [...new Set(errors.slice(0, 20).map(describe))];
+  if (style === 'bad_value') return new ApiError(400, 'BAD_VALUE', messages);
+  return new ApiError(422, 'UNPROCESSABLE_ENTITY', messages);
+}
