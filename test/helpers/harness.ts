@@ -1,0 +1,164 @@
+/**
+ * buildTestApp({dialect}): the real app on a fresh database, driven through HTTP with inject().
+ * Every Order Management response is checked against Klarna's published contract as it arrives.
+ */
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { buildApp } from '../../src/app.js';
+import type { App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import type { Config } from '../../src/config.js';
+import { Clock } from '../../src/platform/clock.js';
+import { migrateToLatest, openDatabase } from '../../src/platform/db/database.js';
+import type { Db } from '../../src/platform/db/database.js';
+import { Authenticator } from '../../src/platform/http/auth.js';
+import { provisionMerchants } from '../../src/modules/merchants/provision.js';
+import { createTestDatabase } from './databases.js';
+import type { TestDialect } from './databases.js';
+import { validateAgainstContract } from './openapi.js';
+
+export const MERCHANT = { username: 'merchant_a', password: 'secret-a' };
+export const OTHER_MERCHANT = { username: 'merchant_b', password: 'secret-b' };
+export const PUBLIC_URL = 'http://klarna-local.test:8080';
+
+export const basicAuth = (credential: { username: string; password: string }): string =>
+  `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
+
+export interface TestResponse {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+  json<T = any>(): T; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  url: string;
+  body?: unknown;
+  /** Raw payload sent as is (overrides body). */
+  payload?: string | Buffer;
+  headers?: Record<string, string>;
+  /** Credentials to send; null sends none. Default: MERCHANT. */
+  auth?: { username: string; password: string } | null;
+  idempotencyKey?: string;
+}
+
+export interface TestApp {
+  dialect: TestDialect;
+  app: App;
+  db: Db;
+  clock: Clock;
+  config: Config;
+  request(options: RequestOptions): Promise<TestResponse>;
+  get(url: string, auth?: RequestOptions['auth']): Promise<TestResponse>;
+  post(url: string, body?: unknown, extra?: Partial<RequestOptions>): Promise<TestResponse>;
+  patch(url: string, body?: unknown, extra?: Partial<RequestOptions>): Promise<TestResponse>;
+  /** Creates an AUTHORIZED order through the sandbox API; returns the OM order body. */
+  createOrder(overrides?: Record<string, unknown>, auth?: RequestOptions['auth']): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  getOrder(orderId: string): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  advanceClock(seconds: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A valid Payments-shaped order body: two lines, Swedish market, 25% VAT. */
+export function orderBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    purchase_country: 'SE',
+    purchase_currency: 'SEK',
+    locale: 'sv-SE',
+    order_amount: 12500,
+    order_tax_amount: 2500,
+    order_lines: [
+      { type: 'physical', reference: 'SKU-1', name: 'T-shirt', quantity: 2, unit_price: 5000, tax_rate: 2500, total_amount: 10000, total_tax_amount: 2000 },
+      { type: 'shipping_fee', reference: 'SHIP', name: 'Shipping', quantity: 1, unit_price: 2500, tax_rate: 2500, total_amount: 2500, total_tax_amount: 500 },
+    ],
+    billing_address: {
+      given_name: 'Testperson-se',
+      family_name: 'Approved',
+      email: 'customer@email.se',
+      street_address: 'Stårgatan 1',
+      postal_code: '12345',
+      city: 'Ankeborg',
+      country: 'SE',
+      phone: '+46765260000',
+    },
+    merchant_reference1: 'ORDER-1',
+    ...overrides,
+  };
+}
+
+export async function buildTestApp(options: { dialect: TestDialect; config?: Record<string, string> }): Promise<TestApp> {
+  const database = await createTestDatabase(options.dialect);
+  const config = loadConfig(
+    { databaseUrl: database.url, publicUrl: PUBLIC_URL, port: '0', logLevel: process.env.LOG_LEVEL ?? 'silent', ...options.config },
+    {},
+  );
+  const db = openDatabase(config.databaseUrl);
+  await migrateToLatest(db);
+  await provisionMerchants(db, [MERCHANT, OTHER_MERCHANT], Date.now());
+  const clock = new Clock(db);
+  const logger = pino({ level: config.logLevel });
+  const app = await buildApp({ config, db, clock, authenticator: new Authenticator(db), logger });
+
+  const request = async (opts: RequestOptions): Promise<TestResponse> => {
+    const method = opts.method ?? 'GET';
+    const headers: Record<string, string> = { ...opts.headers };
+    const auth = opts.auth === undefined ? MERCHANT : opts.auth;
+    if (auth) headers.authorization = basicAuth(auth);
+    if (opts.idempotencyKey) headers['klarna-idempotency-key'] = opts.idempotencyKey;
+    let payload = opts.payload;
+    if (payload === undefined && opts.body !== undefined) {
+      payload = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await app.inject({ method, url: opts.url, headers, ...(payload !== undefined && { payload }) });
+    const response: TestResponse = {
+      status: res.statusCode,
+      headers: res.headers,
+      body: res.body,
+      json: () => JSON.parse(res.body),
+    };
+    assert.ok(res.headers['klarna-correlation-id'], `${method} ${opts.url}: every response carries Klarna-Correlation-Id`);
+    if (res.statusCode >= 400) {
+      const body = JSON.parse(res.body) as { correlation_id?: string };
+      assert.equal(body.correlation_id, res.headers['klarna-correlation-id'], 'error body correlation_id equals the header');
+    }
+    if (opts.url.startsWith('/ordermanagement/v1/')) {
+      validateAgainstContract('ordermanagement', { method, url: opts.url, statusCode: res.statusCode, headers: res.headers, body: res.body });
+    }
+    return response;
+  };
+
+  const testApp: TestApp = {
+    dialect: options.dialect,
+    app,
+    db,
+    clock,
+    config,
+    request,
+    get: (url, auth) => request({ url, auth }),
+    post: (url, body, extra) => request({ method: 'POST', url, body, ...extra }),
+    patch: (url, body, extra) => request({ method: 'PATCH', url, body, ...extra }),
+    async createOrder(overrides = {}, auth) {
+      const res = await request({ method: 'POST', url: '/sandbox/v1/orders', body: orderBody(overrides), auth });
+      assert.equal(res.status, 201, `sandbox order creation failed: ${res.body}`);
+      return res.json();
+    },
+    async getOrder(orderId) {
+      const res = await request({ url: `/ordermanagement/v1/orders/${orderId}` });
+      assert.equal(res.status, 200, res.body);
+      return res.json();
+    },
+    async advanceClock(seconds) {
+      const res = await request({ method: 'POST', url: '/sandbox/v1/clock/advance', body: { seconds } });
+      assert.equal(res.status, 200, res.body);
+      return res.json<{ now: string }>().now;
+    },
+    async close() {
+      await app.close();
+      await db.close();
+      await database.drop();
+    },
+  };
+  return testApp;
+}

@@ -1,0 +1,117 @@
+/**
+ * Validates our responses against Klarna's published contract in ../shared/klarna-openapi/normalized.
+ * Where ../shared is absent, validation is skipped with a printed reason.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const SHARED_OPENAPI_DIR = path.resolve(here, '..', '..', '..', 'shared', 'klarna-openapi', 'normalized');
+
+interface Operation {
+  responses?: Record<string, { content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> }>;
+}
+interface OpenApiDocument {
+  paths: Record<string, Record<string, Operation>>;
+  components: Record<string, unknown>;
+}
+
+interface LoadedDocument {
+  doc: OpenApiDocument;
+  routes: { method: string; pattern: RegExp; template: string }[];
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+addFormats(ajv);
+ajv.addFormat('int64', true);
+ajv.addFormat('int32', true);
+
+const loaded = new Map<string, LoadedDocument | null>();
+const compiled = new Map<string, ValidateFunction>();
+let warned = false;
+
+function load(api: string): LoadedDocument | null {
+  if (loaded.has(api)) return loaded.get(api) ?? null;
+  const file = path.join(SHARED_OPENAPI_DIR, `${api}.json`);
+  if (!fs.existsSync(file)) {
+    if (!warned) console.log(`# OpenAPI response validation SKIPPED: ${file} not found (../shared is absent)`);
+    warned = true;
+    loaded.set(api, null);
+    return null;
+  }
+  const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as OpenApiDocument;
+  ajv.addSchema({ $id: `${api}.json`, components: doc.components });
+  const routes = Object.entries(doc.paths).flatMap(([template, methods]) =>
+    Object.keys(methods).map((method) => ({
+      method: method.toUpperCase(),
+      template,
+      pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+    })),
+  );
+  const entry = { doc, routes };
+  loaded.set(api, entry);
+  return entry;
+}
+
+export const openApiAvailable = (): boolean => fs.existsSync(SHARED_OPENAPI_DIR);
+
+/** Rewrites local refs so they resolve inside the document registered as `${api}.json`. */
+function rebase(schema: unknown, api: string): unknown {
+  return JSON.parse(JSON.stringify(schema).replace(/"\$ref":"#\//g, `"$ref":"${api}.json#/`));
+}
+
+export interface ValidatedResponse {
+  method: string;
+  url: string;
+  statusCode: number;
+  headers: Record<string, unknown>;
+  body: string;
+}
+
+/**
+ * Throws when a response does not match the documented schema of its operation and status.
+ * Statuses the document does not list for the operation (e.g. 401, 422) are checked as Klarna's
+ * error envelope.
+ */
+export function validateAgainstContract(api: string, response: ValidatedResponse): void {
+  const entry = load(api);
+  if (!entry) return;
+  const pathOnly = response.url.split('?')[0] ?? '';
+  const route = entry.routes.find((r) => r.method === response.method && r.pattern.test(pathOnly));
+  if (!route) throw new Error(`no operation in ${api}.json for ${response.method} ${pathOnly}`);
+  const operation = entry.doc.paths[route.template]?.[route.method.toLowerCase()];
+  const documented = operation?.responses?.[String(response.statusCode)];
+  // Klarna's OM writes answer 201/204 with no body (§12), whatever stray content the document lists.
+  if (response.statusCode === 204 || response.statusCode === 201) {
+    if (response.body !== '') throw new Error(`${response.method} ${pathOnly} ${response.statusCode} must have no body`);
+    if (response.headers['content-type'] !== undefined) throw new Error(`${response.method} ${pathOnly} ${response.statusCode} must have no content type`);
+    return;
+  }
+  const body: unknown = JSON.parse(response.body);
+  const schema = documented?.content?.['application/json']?.schema;
+  const key = schema ? `${api} ${route.method} ${route.template} ${response.statusCode}` : 'envelope';
+  let validate = compiled.get(key);
+  if (!validate) {
+    validate = ajv.compile(
+      schema
+        ? (rebase(schema, api) as object)
+        : {
+            type: 'object',
+            required: ['error_code', 'error_messages', 'correlation_id'],
+            properties: { error_code: { type: 'string' }, error_messages: { type: 'array', items: { type: 'string' } }, correlation_id: { type: 'string' } },
+          },
+    );
+    compiled.set(key, validate);
+  }
+  if (!validate(body)) {
+    throw new Error(
+      `${response.method} ${pathOnly} ${response.statusCode} does not match ${api}.json: ${ajv.errorsText(validate.errors)}\n${response.body.slice(0, 2000)}`,
+    );
+  }
+}
