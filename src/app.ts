@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
@@ -48,7 +48,8 @@ export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, Logge
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    // No per-request log lines (hot path); every line a request logs carries its correlation id.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'correlation_id' }),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: MAX_BODY_BYTES,
@@ -57,6 +58,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: false } },
     // The error handler renders Klarna's envelope; this only carries the errors there.
     schemaErrorFormatter: (errors) => Object.assign(new Error('validation'), { validation: errors }),
+    // The router's own refusals (an undecodable path, a parameter over maxParamLength) come before
+    // any hook; they too get Klarna's envelope and a correlation id (§0.3, §12).
+    frameworkErrors: (error, request, reply) => sendError(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.decorateRequest('merchant', null);

@@ -64,15 +64,16 @@ program
       fail(error);
     }
     const shown = config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl : config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@');
-    console.log(`klarna-local listening on ${server.url} (public URL ${config.publicUrl}, database ${shown})`);
     const generated = server.provision.generated;
-    if (generated) {
-      console.log(`Created merchant credentials (shown once; set KLARNA_LOCAL_MERCHANTS to choose your own):`);
-      console.log(`  username: ${generated.username}`);
-      console.log(`  password: ${generated.password}`);
-    } else {
-      console.log(`Merchants: ${server.provision.usernames.join(', ')} (passwords as configured or as shown when created)`);
-    }
+    const lines = generated
+      ? [
+          'Created merchant credentials (shown once; set KLARNA_LOCAL_MERCHANTS to choose your own):',
+          `  username: ${generated.username}`,
+          `  password: ${generated.password}`,
+        ]
+      : [`Merchants: ${server.provision.usernames.join(', ')} (passwords as configured, or as shown when created)`];
+    // One write, the "listening" line last: whoever waits for it has the credentials too.
+    console.log([...lines, `klarna-local listening on ${server.url} (public URL ${server.publicUrl}, database ${shown})`].join('\n'));
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down');
       server

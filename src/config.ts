@@ -16,6 +16,8 @@ export interface Config {
   readonly databaseUrl: string;
   /** Base of absolute URLs in `Location` headers, without a trailing slash. */
   readonly publicUrl: string;
+  /** True when PUBLIC_URL was not given: the base then follows the address actually listened on. */
+  readonly publicUrlFromListen: boolean;
   readonly logLevel: LogLevel;
   readonly merchants: readonly MerchantCredential[];
   /** When false, `/sandbox/v1/…` is not served. */
@@ -57,13 +59,14 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   const host = pick(flags.host, 'HOST') ?? '127.0.0.1';
   if (!/^[\w.:-]+$/.test(host)) throw new ConfigError('HOST', `"${host}" is not a host name or address`);
   const databaseUrl = parseDatabaseUrl(pick(flags.databaseUrl, 'DATABASE_URL') ?? DEFAULT_DATABASE_URL);
-  const publicUrl = parsePublicUrl(pick(flags.publicUrl, 'PUBLIC_URL'), host, port);
+  const publicUrlRaw = pick(flags.publicUrl, 'PUBLIC_URL');
+  const publicUrl = parsePublicUrl(publicUrlRaw, host, port);
   const logLevel = parseLogLevel(pick(flags.logLevel, 'LOG_LEVEL') ?? 'info');
   const merchants = parseMerchants(pick(flags.merchants, 'KLARNA_LOCAL_MERCHANTS'));
   const sandboxEnv = env.KLARNA_LOCAL_SANDBOX;
   const sandbox = flags.sandbox ?? (sandboxEnv === undefined ? true : parseBoolean('KLARNA_LOCAL_SANDBOX', sandboxEnv));
   const sweepIntervalMs = parsePositiveInt('SWEEP_INTERVAL_MS', pick(flags.sweepIntervalMs, 'SWEEP_INTERVAL_MS') ?? '1000');
-  return { port, host, databaseUrl, publicUrl, logLevel, merchants, sandbox, sweepIntervalMs };
+  return { port, host, databaseUrl, publicUrl, publicUrlFromListen: publicUrlRaw === undefined, logLevel, merchants, sandbox, sweepIntervalMs };
 }
 
 function parsePort(raw: string): number {
@@ -102,11 +105,14 @@ function parseDatabaseUrl(raw: string): string {
   throw new ConfigError('DATABASE_URL', 'must start with postgres://, postgresql:// or sqlite:');
 }
 
+/** The URL a client on this machine uses to reach a server listening on host:port. */
+export function localUrl(host: string, port: number): string {
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shownHost}:${port}`;
+}
+
 function parsePublicUrl(raw: string | undefined, host: string, port: number): string {
-  if (raw === undefined) {
-    const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-    return `http://${shownHost}:${port}`;
-  }
+  if (raw === undefined) return localUrl(host, port);
   let url: URL;
   try {
     url = new URL(raw);

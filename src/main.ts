@@ -2,6 +2,7 @@
 import pino from 'pino';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { localUrl } from './config.js';
 import { buildApp } from './app.js';
 import type { App } from './app.js';
 import { migrateToLatest, openDatabase } from './platform/db/database.js';
@@ -18,6 +19,7 @@ export interface Server {
   db: Db;
   clock: Clock;
   url: string;
+  publicUrl: string;
   provision: ProvisionResult;
   close(): Promise<void>;
 }
@@ -81,9 +83,13 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const clock = new Clock(db);
   const provision = await provisionMerchants(db, config.merchants, Date.now());
   const authenticator = new Authenticator(db);
-  const app = await buildApp({ config, db, clock, authenticator, logger });
+  // Routes read the public URL per request; with port 0 it is only known once listening.
+  const runtimeConfig: { -readonly [K in keyof Config]: Config[K] } = { ...config };
+  const app = await buildApp({ config: runtimeConfig, db, clock, authenticator, logger });
   const sweeper = new Sweeper(db, clock, logger, config.sweepIntervalMs);
   const address = await app.listen({ port: config.port, host: config.host });
+  const url = localUrl(config.host, Number(new URL(address).port));
+  if (config.publicUrlFromListen) runtimeConfig.publicUrl = url;
   sweeper.start();
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -95,6 +101,5 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     })();
     return closing;
   };
-  const port = new URL(address).port;
-  return { app, db, clock, url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`, provision, close };
+  return { app, db, clock, url, publicUrl: runtimeConfig.publicUrl, provision, close };
 }

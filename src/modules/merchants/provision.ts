@@ -20,16 +20,16 @@ export async function upsertMerchant(db: Db, credential: MerchantCredential, now
   if (existing && (await verifyPassword(credential.password, existing.password_hash))) return 'unchanged';
   const passwordHash = await hashPassword(credential.password);
   return inTransaction(db, async (trx) => {
-    const current = await trx.selectFrom('merchants').select('merchant_id').where('username', '=', credential.username).executeTakeFirst();
-    if (current) {
-      await trx.updateTable('merchants').set({ password_hash: passwordHash, updated_at: now }).where('merchant_id', '=', current.merchant_id).execute();
-      return 'updated';
-    }
-    await trx
+    // Insert-or-nothing, then update: two processes provisioning the same username at once (PostgreSQL)
+    // no longer both insert; the second waits on the unique index, inserts nothing and updates.
+    const inserted = await trx
       .insertInto('merchants')
       .values({ merchant_id: newId(), username: credential.username, password_hash: passwordHash, settings: '{}', created_at: now, updated_at: now })
-      .execute();
-    return 'created';
+      .onConflict((oc) => oc.column('username').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return 'created';
+    await trx.updateTable('merchants').set({ password_hash: passwordHash, updated_at: now }).where('username', '=', credential.username).execute();
+    return 'updated';
   });
 }
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
 import type { Migration, MigrationProvider, Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -39,7 +39,7 @@ export function openDatabase(databaseUrl: string, options: { poolMax?: number } 
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     sqlite.pragma('foreign_keys = ON');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const kysely = new Kysely<Database>({ dialect: new MigrationLockingSqliteDialect(sqlite) });
     return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolMax ?? POSTGRES_POOL_MAX });
@@ -49,6 +49,36 @@ export function openDatabase(databaseUrl: string, options: { poolMax?: number } 
   return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
 }
 
+/**
+ * Kysely's SQLite adapter takes no migration lock (it assumes one connection per database), so two
+ * processes starting at once on a fresh file both ran the migrations and one failed ("table
+ * merchants already exists"). Here the whole migration run holds the database write lock
+ * (`BEGIN IMMEDIATE`, across processes; the others wait in busy_timeout, then find nothing to do).
+ */
+class MigrationLockingSqliteAdapter extends SqliteAdapter {
+  constructor(private readonly sqlite: SqliteDatabase.Database) {
+    super();
+  }
+
+  override async acquireMigrationLock(db: Kysely<unknown>): Promise<void> {
+    await sql`begin immediate`.execute(db);
+  }
+
+  override async releaseMigrationLock(db: Kysely<unknown>): Promise<void> {
+    if (this.sqlite.inTransaction) await sql`commit`.execute(db);
+  }
+}
+
+class MigrationLockingSqliteDialect extends SqliteDialect {
+  constructor(private readonly sqlite: SqliteDatabase.Database) {
+    super({ database: sqlite });
+  }
+
+  override createAdapter(): SqliteAdapter {
+    return new MigrationLockingSqliteAdapter(this.sqlite);
+  }
+}
+
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
 };
@@ -56,10 +86,18 @@ const migrations: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db: db.kysely, provider });
+  // PostgreSQL: Kysely looks for its migration tables in every schema unless told which one, so a
+  // fresh schema next to another schema holding them failed ("kysely_migration_lock does not exist").
+  const migrationTableSchema = db.dialect === 'postgres' ? await currentSchema(db) : undefined;
+  const migrator = new Migrator({ db: db.kysely, provider, ...(migrationTableSchema !== undefined && { migrationTableSchema }) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+async function currentSchema(db: Db): Promise<string | undefined> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db.kysely);
+  return rows[0]?.schema ?? undefined;
 }
 
 /**

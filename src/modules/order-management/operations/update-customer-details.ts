@@ -1,7 +1,7 @@
 /** PATCH /orders/{order_id}/customer-details: only the shipping address may change (§1.7). */
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { recordEvent } from '../../../platform/events.js';
-import type { Address } from '../../../kernel/schemas.js';
+import { Address } from '../../../kernel/schemas.js';
 import { invalidAddress, notAllowed } from '../errors.js';
 import type { OrderAggregate } from '../order.js';
 import { updateOrder } from '../order.repository.js';
@@ -12,6 +12,8 @@ import { lockOrder } from './context.js';
 const SUFFIX = 'Customer details cannot be updated.';
 /** Fields an address cannot lose once the order has them (Klarna: mandatory fields cannot be cleared). */
 const MANDATORY_FIELDS = ['given_name', 'family_name', 'street_address', 'postal_code', 'city', 'country'] as const;
+/** The address fields Klarna knows; anything else in the body is ignored, not stored. */
+const ADDRESS_FIELDS = Object.keys(Address.properties) as (keyof Address)[];
 
 /** Pure: the merged shipping address, or Klarna's refusal. `""` clears an optional field. */
 export function decideCustomerDetails(order: OrderAggregate, body: UpdateCustomerDetailsBody): Address | undefined {
@@ -21,7 +23,8 @@ export function decideCustomerDetails(order: OrderAggregate, body: UpdateCustome
   }
   if (body.shipping_address === undefined) return undefined;
   const merged: Record<string, string> = { ...(order.shipping_address ?? {}) } as Record<string, string>;
-  for (const [field, value] of Object.entries(body.shipping_address)) {
+  for (const field of ADDRESS_FIELDS) {
+    const value = body.shipping_address[field];
     if (value === undefined) continue;
     if (value === '') delete merged[field];
     else merged[field] = value;
