@@ -43,6 +43,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('acknowledged_at', 'bigint')
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    // The order as Order Management answers it, rebuilt from the rows by every write (a stored copy
+    // for fast reads; tests check it against the rows).
+    .addColumn('document', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('orders_merchant_idx').on('orders').columns(['merchant_id', 'created_at']).execute();
   // The expiry sweep looks only at open orders.

@@ -85,6 +85,18 @@ export const Address = Type.Object({
 });
 export type Address = Static<typeof Address>;
 
+const ADDRESS_FIELDS = Object.keys(Address.properties) as (keyof Address)[];
+
+/** Only the address fields Klarna knows: unknown properties are ignored, never stored. */
+export function knownAddressFields(address: Address): Address {
+  const known: Record<string, string> = {};
+  for (const field of ADDRESS_FIELDS) {
+    const value = address[field];
+    if (value !== undefined) known[field] = value;
+  }
+  return known as Address;
+}
+
 export const SHIPPING_METHODS = [
   'PickUpStore',
   'Home',

@@ -2,8 +2,8 @@
  * Injected time. The sandbox can move time forward; the offset lives in the database so every
  * process against the same database agrees on "now".
  */
-import { sql } from 'kysely';
-import type { Db, Executor } from './db/database.js';
+import type { Db } from './db/database.js';
+import type { Sql } from './db/sql.js';
 
 export const MS_PER_SECOND = 1000;
 export const MS_PER_MINUTE = 60 * MS_PER_SECOND;
@@ -15,28 +15,26 @@ export const MAX_CLOCK_ADVANCE_SECONDS = 10 * 366 * 24 * 3600;
 export class Clock {
   constructor(
     private readonly db: Db,
-    private readonly wallClock: () => number = Date.now,
+    readonly wallClock: () => number = Date.now,
   ) {}
 
   /** Current server time in epoch milliseconds, wall clock plus the sandbox offset. */
-  async now(executor: Executor = this.db.kysely): Promise<number> {
-    return this.wallClock() + (await this.offset(executor));
+  async now(sql: Sql = this.db.read): Promise<number> {
+    return this.wallClock() + (await this.offset(sql));
   }
 
-  async offset(executor: Executor = this.db.kysely): Promise<number> {
-    const row = await executor.selectFrom('sandbox_clock').select('offset_ms').where('id', '=', 1).executeTakeFirst();
+  async offset(sql: Sql = this.db.read): Promise<number> {
+    const row = await sql.get<{ offset_ms: number }>('select offset_ms from sandbox_clock where id = 1');
     return row?.offset_ms ?? 0;
   }
 
   /** Moves time forward for every process; returns the new now. */
   async advance(seconds: number): Promise<number> {
     const deltaMs = seconds * MS_PER_SECOND;
-    await this.db.kysely
-      .updateTable('sandbox_clock')
-      .set({ offset_ms: sql<number>`offset_ms + ${deltaMs}` })
-      .where('id', '=', 1)
-      .execute();
-    return this.now();
+    return this.db.transaction(async (sql) => {
+      await sql.run('update sandbox_clock set offset_ms = offset_ms + ? where id = 1', [deltaMs]);
+      return this.now(sql);
+    });
   }
 }
 

@@ -3,15 +3,19 @@
  * the same transaction as the change that caused it; read back by the sandbox events API.
  */
 import type { Executor } from './db/database.js';
+import type { Sql } from './db/sql.js';
 
 export async function recordEvent(
-  executor: Executor,
+  sql: Sql,
   event: { merchant_id: string; order_id: string | null; type: string; payload: Record<string, unknown>; created_at: number },
 ): Promise<void> {
-  await executor
-    .insertInto('events')
-    .values({ ...event, payload: JSON.stringify(event.payload) })
-    .execute();
+  await sql.run('insert into events (merchant_id, order_id, type, payload, created_at) values (?, ?, ?, ?, ?)', [
+    event.merchant_id,
+    event.order_id,
+    event.type,
+    JSON.stringify(event.payload),
+    event.created_at,
+  ]);
 }
 
 export interface EventView {

@@ -2,7 +2,7 @@
  * Merchants and their settings. Settings hold the per-merchant choices where Klarna's behaviour
  * depends on the merchant's contract or is undocumented (see docs/fidelity.md).
  */
-import type { Executor } from '../../platform/db/database.js';
+import type { Db, Executor } from '../../platform/db/database.js';
 
 export const RELEASE_STATUSES = ['CAPTURED', 'CLOSED'] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
@@ -67,4 +67,11 @@ export async function findMerchantById(db: Executor, merchantId: string): Promis
     .where('merchant_id', '=', merchantId)
     .executeTakeFirst();
   return row && { ...row, settings: parseSettings(row.settings) };
+}
+
+/** The merchant's settings, read on the hot path (one prepared statement). */
+export async function readSettings(db: Db, merchantId: string): Promise<MerchantSettings> {
+  const row = await db.read.get<{ settings: string }>('select settings from merchants where merchant_id = ?', [merchantId]);
+  if (!row) throw new Error(`authenticated merchant ${merchantId} vanished`);
+  return parseSettings(row.settings);
 }

@@ -1,113 +1,203 @@
-/** Typed queries for orders, captures and refunds. JSON columns are parsed here, at the edge. */
-import type { Selectable } from 'kysely';
-import type { Db, Executor } from '../../platform/db/database.js';
-import { lockForUpdate } from '../../platform/db/database.js';
-import type { CapturesTable, OrdersTable, RefundsTable } from '../../platform/db/schema.js';
+/**
+ * Queries for orders, captures and refunds, in plain SQL on the hot-path layer (platform/db/sql.ts).
+ * JSON columns are parsed here, at the edge. `orders.document` holds the order as GET answers it;
+ * every write rebuilds it from the rows (`refreshDocument`).
+ */
+import type { Db } from '../../platform/db/database.js';
+import type { Sql, SqlParam } from '../../platform/db/sql.js';
+import type { Executor } from '../../platform/db/database.js';
 import type { CaptureRecord, FraudStatus, OrderAggregate, OrderRecord, OrderStatus, RefundRecord } from './order.js';
+import { presentOrder } from './schemas.js';
 
 const parse = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
-function toOrder(row: Selectable<OrdersTable>): OrderRecord {
+interface OrderRow {
+  order_id: string;
+  merchant_id: string;
+  status: string;
+  fraud_status: string;
+  purchase_country: string;
+  purchase_currency: string;
+  locale: string;
+  order_amount: number;
+  original_order_amount: number;
+  captured_amount: number;
+  refunded_amount: number;
+  order_lines: string;
+  merchant_reference1: string | null;
+  merchant_reference2: string | null;
+  merchant_data: string | null;
+  klarna_reference: string;
+  customer: string | null;
+  billing_address: string | null;
+  shipping_address: string | null;
+  initial_payment_method: string | null;
+  selected_shipping_option: string | null;
+  shipping_info: string;
+  capture_count: number;
+  created_at: number;
+  expires_at: number;
+  acknowledged_at: number | null;
+}
+
+const ORDER_COLUMNS =
+  'order_id, merchant_id, status, fraud_status, purchase_country, purchase_currency, locale, order_amount, ' +
+  'original_order_amount, captured_amount, refunded_amount, order_lines, merchant_reference1, merchant_reference2, ' +
+  'merchant_data, klarna_reference, customer, billing_address, shipping_address, initial_payment_method, ' +
+  'selected_shipping_option, shipping_info, capture_count, created_at, expires_at, acknowledged_at';
+
+function toOrder(row: OrderRow): OrderRecord {
   return {
-    order_id: row.order_id,
-    merchant_id: row.merchant_id,
+    ...row,
     status: row.status as OrderStatus,
     fraud_status: row.fraud_status as FraudStatus,
-    purchase_country: row.purchase_country,
-    purchase_currency: row.purchase_currency,
-    locale: row.locale,
-    order_amount: row.order_amount,
-    original_order_amount: row.original_order_amount,
-    captured_amount: row.captured_amount,
-    refunded_amount: row.refunded_amount,
     order_lines: JSON.parse(row.order_lines),
-    merchant_reference1: row.merchant_reference1,
-    merchant_reference2: row.merchant_reference2,
-    merchant_data: row.merchant_data,
-    klarna_reference: row.klarna_reference,
     customer: parse(row.customer),
     billing_address: parse(row.billing_address),
     shipping_address: parse(row.shipping_address),
     initial_payment_method: parse(row.initial_payment_method),
     selected_shipping_option: parse(row.selected_shipping_option),
     shipping_info: JSON.parse(row.shipping_info),
-    capture_count: row.capture_count,
-    created_at: row.created_at,
-    expires_at: row.expires_at,
-    acknowledged_at: row.acknowledged_at,
   };
 }
 
-function toCapture(row: Selectable<CapturesTable>, orderReference: string): CaptureRecord {
+interface CaptureRow {
+  capture_id: string;
+  seq: number;
+  captured_amount: number;
+  refunded_amount: number;
+  description: string | null;
+  reference: string | null;
+  order_lines: string;
+  shipping_info: string;
+  billing_address: string | null;
+  shipping_address: string | null;
+  due_date_extension_days: number | null;
+  due_date_extension_fee: number | null;
+  captured_at: number;
+}
+
+function toCapture(row: CaptureRow, orderReference: string): CaptureRecord {
   return {
-    capture_id: row.capture_id,
-    seq: row.seq,
+    ...row,
     klarna_reference: `${orderReference}-${row.seq}`,
-    captured_amount: row.captured_amount,
-    refunded_amount: row.refunded_amount,
-    description: row.description,
-    reference: row.reference,
     order_lines: JSON.parse(row.order_lines),
     shipping_info: JSON.parse(row.shipping_info),
     billing_address: parse(row.billing_address),
     shipping_address: parse(row.shipping_address),
-    due_date_extension_days: row.due_date_extension_days,
-    due_date_extension_fee: row.due_date_extension_fee,
-    captured_at: row.captured_at,
   };
 }
 
-function toRefund(row: Selectable<RefundsTable>): RefundRecord {
-  return {
-    refund_id: row.refund_id,
-    refunded_amount: row.refunded_amount,
-    description: row.description,
-    reference: row.reference,
-    order_lines: JSON.parse(row.order_lines),
-    allocations: JSON.parse(row.allocations),
-    refunded_at: row.refunded_at,
-  };
+interface RefundRow {
+  refund_id: string;
+  refunded_amount: number;
+  description: string | null;
+  reference: string | null;
+  order_lines: string;
+  allocations: string;
+  refunded_at: number;
+}
+
+function toRefund(row: RefundRow): RefundRecord {
+  return { ...row, order_lines: JSON.parse(row.order_lines), allocations: JSON.parse(row.allocations) };
 }
 
 /**
- * The order with its captures and refunds, scoped to the merchant: another merchant's order is
- * indistinguishable from an unknown one. With `forUpdate` the order row is locked (PostgreSQL).
+ * The order row, scoped to the merchant (another merchant's order is indistinguishable from an
+ * unknown one). With `forUpdate` the row is locked (PostgreSQL; SQLite holds the write lock).
  */
-export async function loadOrder(
-  db: Db,
-  executor: Executor,
-  merchantId: string,
-  orderId: string,
-  options: { forUpdate?: boolean } = {},
-): Promise<OrderAggregate | undefined> {
-  let query = executor.selectFrom('orders').selectAll().where('order_id', '=', orderId).where('merchant_id', '=', merchantId);
-  if (options.forUpdate) query = lockForUpdate(db, query);
-  const row = await query.executeTakeFirst();
-  if (!row) return undefined;
-  const order = toOrder(row);
-  const [captures, refunds] = await Promise.all([
-    executor.selectFrom('captures').selectAll().where('order_id', '=', orderId).orderBy('seq').execute(),
-    executor.selectFrom('refunds').selectAll().where('order_id', '=', orderId).orderBy('refunded_at').orderBy('refund_id').execute(),
-  ]);
-  return { ...order, captures: captures.map((c) => toCapture(c, order.klarna_reference)), refunds: refunds.map(toRefund) };
+export async function loadOrderRecord(db: Db, sql: Sql, merchantId: string, orderId: string, forUpdate = false): Promise<OrderRecord | undefined> {
+  const row = await sql.get<OrderRow>(
+    `select ${ORDER_COLUMNS} from orders where order_id = ? and merchant_id = ?${forUpdate ? db.forUpdate : ''}`,
+    [orderId, merchantId],
+  );
+  return row && toOrder(row);
 }
 
-export async function insertOrder(executor: Executor, order: OrderRecord): Promise<void> {
-  await executor
-    .insertInto('orders')
-    .values({
-      ...order,
-      order_lines: JSON.stringify(order.order_lines),
-      customer: json(order.customer),
-      billing_address: json(order.billing_address),
-      shipping_address: json(order.shipping_address),
-      initial_payment_method: json(order.initial_payment_method),
-      selected_shipping_option: json(order.selected_shipping_option),
-      shipping_info: JSON.stringify(order.shipping_info),
-      updated_at: order.created_at,
-    })
-    .execute();
+export async function loadCaptures(sql: Sql, order: Pick<OrderRecord, 'order_id' | 'klarna_reference'>): Promise<CaptureRecord[]> {
+  const rows = await sql.all<CaptureRow>(
+    'select capture_id, seq, captured_amount, refunded_amount, description, reference, order_lines, shipping_info, ' +
+      'billing_address, shipping_address, due_date_extension_days, due_date_extension_fee, captured_at ' +
+      'from captures where order_id = ? order by seq',
+    [order.order_id],
+  );
+  return rows.map((r) => toCapture(r, order.klarna_reference));
+}
+
+export async function loadRefunds(sql: Sql, orderId: string): Promise<RefundRecord[]> {
+  const rows = await sql.all<RefundRow>(
+    'select refund_id, refunded_amount, description, reference, order_lines, allocations, refunded_at ' +
+      'from refunds where order_id = ? order by refunded_at, refund_id',
+    [orderId],
+  );
+  return rows.map(toRefund);
+}
+
+/** The order with its captures and refunds, from the rows. */
+export async function loadOrder(db: Db, sql: Sql, merchantId: string, orderId: string, forUpdate = false): Promise<OrderAggregate | undefined> {
+  const order = await loadOrderRecord(db, sql, merchantId, orderId, forUpdate);
+  if (!order) return undefined;
+  const captures = await loadCaptures(sql, order);
+  const refunds = await loadRefunds(sql, orderId);
+  return { ...order, captures, refunds };
+}
+
+export interface OrderDocumentRow {
+  status: string;
+  expires_at: number;
+  document: string;
+  clock_offset: number | null;
+}
+
+/** The read path: one statement for the stored document, its status and the sandbox clock offset. */
+export async function loadOrderDocument(sql: Sql, merchantId: string, orderId: string): Promise<OrderDocumentRow | undefined> {
+  return sql.get<OrderDocumentRow>(
+    'select status, expires_at, document, (select offset_ms from sandbox_clock where id = 1) as clock_offset ' +
+      'from orders where order_id = ? and merchant_id = ?',
+    [orderId, merchantId],
+  );
+}
+
+/** Rebuilds the stored document from the rows, as of `now`. */
+export async function refreshDocument(db: Db, sql: Sql, merchantId: string, orderId: string, now: number): Promise<void> {
+  const order = await loadOrder(db, sql, merchantId, orderId);
+  if (!order) throw new Error(`order ${orderId} vanished inside its transaction`);
+  await sql.run('update orders set document = ? where order_id = ?', [JSON.stringify(presentOrder(order, now)), orderId]);
+}
+
+export async function insertOrder(sql: Sql, order: OrderRecord, document: string): Promise<void> {
+  const values: SqlParam[] = [
+    order.order_id,
+    order.merchant_id,
+    order.status,
+    order.fraud_status,
+    order.purchase_country,
+    order.purchase_currency,
+    order.locale,
+    order.order_amount,
+    order.original_order_amount,
+    order.captured_amount,
+    order.refunded_amount,
+    JSON.stringify(order.order_lines),
+    order.merchant_reference1,
+    order.merchant_reference2,
+    order.merchant_data,
+    order.klarna_reference,
+    json(order.customer),
+    json(order.billing_address),
+    json(order.shipping_address),
+    json(order.initial_payment_method),
+    json(order.selected_shipping_option),
+    JSON.stringify(order.shipping_info),
+    order.capture_count,
+    order.created_at,
+    order.expires_at,
+    order.acknowledged_at,
+    order.created_at,
+    document,
+  ];
+  await sql.run(`insert into orders (${ORDER_COLUMNS}, updated_at, document) values (${values.map(() => '?').join(', ')})`, values);
 }
 
 /** The named changes an operation may make to an order row. */
@@ -127,43 +217,43 @@ export interface OrderChange {
   acknowledged_at?: number;
 }
 
-export async function updateOrder(executor: Executor, orderId: string, change: OrderChange, now: number): Promise<void> {
-  const { order_lines, shipping_address, shipping_info, ...scalars } = change;
-  await executor
-    .updateTable('orders')
-    .set({
-      ...scalars,
-      ...(order_lines !== undefined && { order_lines: JSON.stringify(order_lines) }),
-      ...(shipping_address !== undefined && { shipping_address: json(shipping_address) }),
-      ...(shipping_info !== undefined && { shipping_info: JSON.stringify(shipping_info) }),
-      updated_at: now,
-    })
-    .where('order_id', '=', orderId)
-    .execute();
+const JSON_CHANGES = new Set(['order_lines', 'shipping_address', 'shipping_info']);
+
+export async function updateOrder(sql: Sql, orderId: string, change: OrderChange, now: number): Promise<void> {
+  const columns: string[] = [];
+  const values: SqlParam[] = [];
+  for (const [column, value] of Object.entries(change)) {
+    if (value === undefined) continue;
+    columns.push(`${column} = ?`);
+    values.push(JSON_CHANGES.has(column) ? json(value) : (value as SqlParam));
+  }
+  columns.push('updated_at = ?');
+  values.push(now, orderId);
+  await sql.run(`update orders set ${columns.join(', ')} where order_id = ?`, values);
 }
 
-export async function insertCapture(executor: Executor, orderId: string, merchantId: string, capture: CaptureRecord, shippingDelay: number | null): Promise<void> {
-  await executor
-    .insertInto('captures')
-    .values({
-      capture_id: capture.capture_id,
-      order_id: orderId,
-      merchant_id: merchantId,
-      seq: capture.seq,
-      captured_amount: capture.captured_amount,
-      refunded_amount: capture.refunded_amount,
-      description: capture.description,
-      reference: capture.reference,
-      order_lines: JSON.stringify(capture.order_lines),
-      shipping_info: JSON.stringify(capture.shipping_info),
-      billing_address: json(capture.billing_address),
-      shipping_address: json(capture.shipping_address),
-      shipping_delay: shippingDelay,
-      due_date_extension_days: null,
-      due_date_extension_fee: null,
-      captured_at: capture.captured_at,
-    })
-    .execute();
+export async function insertCapture(sql: Sql, orderId: string, merchantId: string, capture: CaptureRecord, shippingDelay: number | null): Promise<void> {
+  await sql.run(
+    'insert into captures (capture_id, order_id, merchant_id, seq, captured_amount, refunded_amount, description, reference, ' +
+      'order_lines, shipping_info, billing_address, shipping_address, shipping_delay, captured_at) ' +
+      'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [
+      capture.capture_id,
+      orderId,
+      merchantId,
+      capture.seq,
+      capture.captured_amount,
+      capture.refunded_amount,
+      capture.description,
+      capture.reference,
+      JSON.stringify(capture.order_lines),
+      JSON.stringify(capture.shipping_info),
+      json(capture.billing_address),
+      json(capture.shipping_address),
+      shippingDelay,
+      capture.captured_at,
+    ],
+  );
 }
 
 export interface CaptureChange {
@@ -173,33 +263,41 @@ export interface CaptureChange {
   due_date_extension_fee?: number;
 }
 
-export async function updateCapture(executor: Executor, captureId: string, change: CaptureChange): Promise<void> {
-  const { shipping_info, ...scalars } = change;
-  await executor
-    .updateTable('captures')
-    .set({ ...scalars, ...(shipping_info !== undefined && { shipping_info: JSON.stringify(shipping_info) }) })
-    .where('capture_id', '=', captureId)
-    .execute();
+export async function updateCapture(sql: Sql, captureId: string, change: CaptureChange): Promise<void> {
+  const columns: string[] = [];
+  const values: SqlParam[] = [];
+  for (const [column, value] of Object.entries(change)) {
+    if (value === undefined) continue;
+    columns.push(`${column} = ?`);
+    values.push(column === 'shipping_info' ? json(value) : (value as SqlParam));
+  }
+  if (columns.length === 0) return;
+  values.push(captureId);
+  await sql.run(`update captures set ${columns.join(', ')} where capture_id = ?`, values);
 }
 
-export async function insertRefund(executor: Executor, orderId: string, merchantId: string, refund: RefundRecord): Promise<void> {
-  await executor
-    .insertInto('refunds')
-    .values({
-      refund_id: refund.refund_id,
-      order_id: orderId,
-      merchant_id: merchantId,
-      refunded_amount: refund.refunded_amount,
-      description: refund.description,
-      reference: refund.reference,
-      order_lines: JSON.stringify(refund.order_lines),
-      allocations: JSON.stringify(refund.allocations),
-      refunded_at: refund.refunded_at,
-    })
-    .execute();
+export async function insertRefund(sql: Sql, orderId: string, merchantId: string, refund: RefundRecord): Promise<void> {
+  await sql.run(
+    'insert into refunds (refund_id, order_id, merchant_id, refunded_amount, description, reference, order_lines, allocations, refunded_at) ' +
+      'values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [
+      refund.refund_id,
+      orderId,
+      merchantId,
+      refund.refunded_amount,
+      refund.description,
+      refund.reference,
+      JSON.stringify(refund.order_lines),
+      JSON.stringify(refund.allocations),
+      refund.refunded_at,
+    ],
+  );
 }
 
-/** Marks every open order whose authorization has run out as EXPIRED; returns how many. */
+/**
+ * Marks every open order whose authorization has run out as EXPIRED; returns how many. Their stored
+ * documents still say the old status: reads patch it (see `readOrderDocument`).
+ */
 export async function expireDueOrders(executor: Executor, now: number): Promise<number> {
   const result = await executor
     .updateTable('orders')

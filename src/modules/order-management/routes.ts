@@ -4,7 +4,7 @@ import type { App, AppDeps } from '../../app.js';
 import { ErrorEnvelope } from '../../kernel/schemas.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';
 import { readIdempotencyKey, runWrite } from '../../platform/http/idempotency.js';
-import { findMerchantById } from '../merchants/merchant.js';
+import { readSettings } from '../merchants/merchant.js';
 import { Type } from 'typebox';
 import type { OperationContext } from './operations/context.js';
 import { acknowledgeOrder } from './operations/acknowledge-order.js';
@@ -14,7 +14,8 @@ import { createCapture } from './operations/create-capture.js';
 import { createRefund } from './operations/create-refund.js';
 import { extendAuthorizationTime } from './operations/extend-authorization-time.js';
 import { extendDueDate } from './operations/extend-due-date.js';
-import { findCaptureOrThrow, findRefundOrThrow, readDueDateOptions, readOrder } from './operations/read-order.js';
+import { findCaptureResponse, findRefundResponse, readDueDateOptions, readOrder, readOrderDocument, readOrderResponse } from './operations/read-order.js';
+import { refreshDocument } from './order.repository.js';
 import { releaseRemainingAuthorization } from './operations/release-remaining-authorization.js';
 import { triggerSendOut } from './operations/trigger-send-out.js';
 import { updateAuthorization } from './operations/update-authorization.js';
@@ -27,7 +28,6 @@ import {
   ExtendDueDateBody,
   ExtendDueDateOptionsResponse,
   OrderParams,
-  OrderResponse,
   RefundBody,
   RefundParams,
   RefundResponse,
@@ -35,12 +35,10 @@ import {
   UpdateAuthorizationBody,
   UpdateCustomerDetailsBody,
   UpdateMerchantReferencesBody,
-  presentCapture,
-  presentOrder,
-  presentRefund,
 } from './schemas.js';
 
 const BASE = '/ordermanagement/v1/orders/:order_id';
+const passThrough = (payload: unknown): string => payload as string;
 
 /** Sends an operation's result: 201 with headers and no body, or 204 without a content type. */
 export function sendResult(reply: FastifyReply, result: WriteResult): FastifyReply {
@@ -53,18 +51,29 @@ export function sendResult(reply: FastifyReply, result: WriteResult): FastifyRep
 export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
   const { db, clock, config } = deps;
 
-  /** One write: one transaction, idempotency, the merchant's settings read inside it. */
-  const write = async (request: FastifyRequest, reply: FastifyReply, operation: (ctx: OperationContext) => Promise<WriteResult>) => {
+  /**
+   * One write on one order: one transaction, idempotency, the merchant's settings, and the order's
+   * stored document rebuilt from the rows before commit.
+   */
+  const write = async (
+    request: FastifyRequest<{ Params: { order_id: string } }>,
+    reply: FastifyReply,
+    operation: (ctx: OperationContext) => Promise<WriteResult>,
+  ) => {
     const merchantId = request.merchant?.merchant_id;
     if (!merchantId) throw new Error('write without an authenticated merchant');
     const idempotencyKey = readIdempotencyKey(request.headers['klarna-idempotency-key']);
-    const merchant = await findMerchantById(db.kysely, merchantId);
-    if (!merchant) throw new Error('authenticated merchant vanished');
+    const settings = await readSettings(db, merchantId);
     const result = await runWrite(
       db,
       clock,
-      { merchantId, idempotencyKey, correlationId: request.id, replayErrors: merchant.settings.idempotency_replays_errors },
-      ({ trx, now }) => operation({ db, trx, now, merchantId, settings: merchant.settings, publicUrl: config.publicUrl }),
+      { merchantId, idempotencyKey, correlationId: request.id, replayErrors: settings.idempotency_replays_errors },
+      async ({ sql, now }) => {
+        const ctx: OperationContext = { db, sql, now, merchantId, settings, publicUrl: config.publicUrl };
+        const outcome = await operation(ctx);
+        await refreshDocument(db, sql, merchantId, request.params.order_id, now);
+        return outcome;
+      },
     );
     return sendResult(reply, result);
   };
@@ -74,9 +83,11 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
   };
   const errors = { 403: ErrorEnvelope, 404: ErrorEnvelope };
 
-  app.get(`${BASE}`, { schema: { params: OrderParams, response: { 200: OrderResponse, ...errors } } }, async (request) => {
-    const now = await clock.now();
-    return presentOrder(await readOrder(db, merchantOf(request), request.params.order_id), now);
+  // The hot read: the stored document goes out as it is, without parsing or serialising.
+  app.get(`${BASE}`, { schema: { params: OrderParams } }, async (request, reply) => {
+    const document = await readOrderDocument(db, clock, merchantOf(request), request.params.order_id);
+    const body = typeof document === 'string' ? document : JSON.stringify(document);
+    return reply.type('application/json; charset=utf-8').serializer(passThrough).send(body);
   });
 
   app.post(`${BASE}/acknowledge`, { schema: { params: OrderParams } }, (request, reply) =>
@@ -116,13 +127,13 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
   );
 
   app.get(`${BASE}/captures`, { schema: { params: OrderParams, response: { 200: Type.Array(CaptureResponse), ...errors } } }, async (request) => {
-    const order = await readOrder(db, merchantOf(request), request.params.order_id);
-    return order.captures.map(presentCapture);
+    const order = await readOrderResponse(db, clock, merchantOf(request), request.params.order_id);
+    return order.captures;
   });
 
   app.get(`${BASE}/captures/:capture_id`, { schema: { params: CaptureParams, response: { 200: CaptureResponse, ...errors } } }, async (request) => {
-    const order = await readOrder(db, merchantOf(request), request.params.order_id);
-    return presentCapture(findCaptureOrThrow(order, request.params.capture_id));
+    const order = await readOrderResponse(db, clock, merchantOf(request), request.params.order_id);
+    return findCaptureResponse(order, request.params.capture_id);
   });
 
   app.post(`${BASE}/captures/:capture_id/shipping-info`, { schema: { params: CaptureParams, body: ShippingInfoBody } }, (request, reply) =>
@@ -138,9 +149,8 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
     { schema: { params: CaptureParams, response: { 200: ExtendDueDateOptionsResponse, ...errors } } },
     async (request) => {
       const merchantId = merchantOf(request);
-      const [order, merchant] = await Promise.all([readOrder(db, merchantId, request.params.order_id), findMerchantById(db.kysely, merchantId)]);
-      if (!merchant) throw new Error('authenticated merchant vanished');
-      return readDueDateOptions(order, request.params.capture_id, merchant.settings);
+      const order = await readOrder(db, merchantId, request.params.order_id);
+      return readDueDateOptions(order, request.params.capture_id, await readSettings(db, merchantId));
     },
   );
 
@@ -153,7 +163,7 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
   );
 
   app.get(`${BASE}/refunds/:refund_id`, { schema: { params: RefundParams, response: { 200: RefundResponse, ...errors } } }, async (request) => {
-    const order = await readOrder(db, merchantOf(request), request.params.order_id);
-    return presentRefund(findRefundOrThrow(order, request.params.refund_id));
+    const order = await readOrderResponse(db, clock, merchantOf(request), request.params.order_id);
+    return findRefundResponse(order, request.params.refund_id);
   });
 }

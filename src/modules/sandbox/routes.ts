@@ -51,8 +51,8 @@ export function registerSandboxRoutes(app: App, deps: AppDeps): void {
         correlationId: request.id,
         replayErrors: merchant.settings.idempotency_replays_errors,
       },
-      async ({ trx, now }) => {
-        const ctx = { db, trx, now, merchantId: merchant.merchant_id, settings: merchant.settings, publicUrl: config.publicUrl };
+      async ({ sql, now }) => {
+        const ctx = { db, sql, now, merchantId: merchant.merchant_id, settings: merchant.settings, publicUrl: config.publicUrl };
         const order = await createAuthorizedOrder(ctx, { ...body, source: 'sandbox' });
         return { status: 201, headers: { location: orderUrl(ctx, order.order_id) }, body: presentOrder(order, now) };
       },

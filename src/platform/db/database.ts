@@ -2,18 +2,32 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
-import type { Migration, MigrationProvider, Transaction } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
+import type { DatabaseConnection, Driver, Migration, MigrationProvider, QueryResult, Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { Mutex, PgSql, SqliteSql } from './sql.js';
+import type { Sql } from './sql.js';
 import * as m0001 from '../../../migrations/0001_initial.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
 
 export interface Db {
+  /** Migrations and work off the hot path. On SQLite it shares the write connection and its lock. */
   readonly kysely: Kysely<Database>;
   readonly dialect: Dialect;
+  /** Reads outside a transaction; they only ever see committed data. */
+  readonly read: Sql;
+  /**
+   * Runs `fn` in one transaction that holds the write lock for what it changes. SQLite:
+   * `BEGIN IMMEDIATE` takes the database write lock up front (across processes too, others wait in
+   * busy_timeout), and one in-process mutex serialises the write connection. PostgreSQL: an
+   * ordinary transaction in which operations lock their rows with `SELECT … FOR UPDATE`.
+   */
+  transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+  /** ` for update` on PostgreSQL; empty on SQLite, where the transaction already holds the lock. */
+  readonly forUpdate: string;
   close(): Promise<void>;
 }
 
@@ -28,25 +42,151 @@ pg.types.setTypeParser(pg.types.builtins.INT8, parseBigint);
 const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 const POSTGRES_POOL_MAX = 10;
 
-export function openDatabase(databaseUrl: string, options: { poolMax?: number } = {}): Db {
-  if (databaseUrl.startsWith('sqlite:')) {
-    const file = databaseUrl.slice('sqlite:'.length);
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const sqlite = new SqliteDatabase(file);
-    sqlite.pragma('journal_mode = WAL');
+function openSqlite(file: string, readonly: boolean): SqliteDatabase.Database {
+  const connection = new SqliteDatabase(file, readonly ? { readonly: true, fileMustExist: true } : {});
+  if (!readonly) {
+    connection.pragma('journal_mode = WAL');
     // WAL + NORMAL: a committed transaction survives a process crash (SIGKILL); only power loss can
     // drop the last commits.
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    sqlite.pragma('foreign_keys = ON');
-    const kysely = new Kysely<Database>({ dialect: new MigrationLockingSqliteDialect(sqlite) });
-    return { kysely, dialect: 'sqlite', close: () => kysely.destroy() };
+    connection.pragma('synchronous = NORMAL');
+    connection.pragma('foreign_keys = ON');
   }
+  connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  return connection;
+}
+
+export function openDatabase(databaseUrl: string, options: { poolMax?: number } = {}): Db {
+  if (databaseUrl.startsWith('sqlite:')) return openSqliteDatabase(databaseUrl.slice('sqlite:'.length));
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolMax ?? POSTGRES_POOL_MAX });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { kysely, dialect: 'postgres', close: () => kysely.destroy() };
+  return {
+    kysely,
+    dialect: 'postgres',
+    read: new PgSql(pool),
+    forUpdate: ' for update',
+    async transaction(fn) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('begin');
+        try {
+          const result = await fn(new PgSql(client));
+          await client.query('commit');
+          return result;
+        } catch (error) {
+          await client.query('rollback').catch((rollbackError: Error) => (broken = rollbackError));
+          throw error;
+        }
+      } finally {
+        client.release(broken);
+      }
+    },
+    close: () => kysely.destroy(),
+  };
+}
+
+function openSqliteDatabase(file: string): Db {
+  const inMemory = file === ':memory:';
+  if (!inMemory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const writerConnection = openSqlite(file, false);
+  const writer = new SqliteSql(writerConnection);
+  // WAL lets a second connection read committed data while the writer holds its transaction.
+  const readerConnection = inMemory ? null : openSqlite(file, true);
+  const mutex = new Mutex();
+  const driver = new SharedSqliteDriver(writer, writerConnection, mutex);
+  const kysely = new Kysely<Database>({
+    dialect: {
+      createAdapter: () => new MigrationLockingSqliteAdapter(writerConnection),
+      createDriver: () => driver,
+      createIntrospector: (db) => new SqliteIntrospector(db),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+    },
+  });
+  return {
+    kysely,
+    dialect: 'sqlite',
+    read: readerConnection ? new SqliteSql(readerConnection) : writer,
+    forUpdate: '',
+    async transaction(fn) {
+      const release = await mutex.lock();
+      try {
+        await writer.exec('begin immediate');
+        try {
+          const result = await fn(writer);
+          await writer.exec('commit');
+          return result;
+        } catch (error) {
+          if (writerConnection.inTransaction) await writer.exec('rollback');
+          throw error;
+        }
+      } finally {
+        release();
+      }
+    },
+    async close() {
+      await kysely.destroy();
+      readerConnection?.close();
+    },
+  };
+}
+
+/**
+ * Kysely's driver for the one SQLite write connection, sharing its mutex and statement cache with
+ * `Db.transaction`, so Kysely queries and hot-path SQL never interleave on the connection.
+ */
+class SharedSqliteDriver implements Driver {
+  private release: (() => void) | null = null;
+  private readonly connection: DatabaseConnection;
+
+  constructor(
+    writer: SqliteSql,
+    private readonly raw: SqliteDatabase.Database,
+    private readonly mutex: Mutex,
+  ) {
+    this.connection = {
+      executeQuery: <R>(compiled: CompiledQuery): Promise<QueryResult<R>> => {
+        const statement = writer.statement(compiled.sql);
+        const parameters = compiled.parameters as unknown[];
+        if (statement.reader) return Promise.resolve({ rows: statement.all(...parameters) as R[] });
+        const { changes, lastInsertRowid } = statement.run(...parameters);
+        return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });
+      },
+      streamQuery: () => {
+        throw new Error('streaming is not used');
+      },
+    };
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    this.release = await this.mutex.lock();
+    return this.connection;
+  }
+
+  async releaseConnection(): Promise<void> {
+    const release = this.release;
+    this.release = null;
+    release?.();
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async destroy(): Promise<void> {
+    this.raw.close();
+  }
 }
 
 /**
@@ -69,15 +209,6 @@ class MigrationLockingSqliteAdapter extends SqliteAdapter {
   }
 }
 
-class MigrationLockingSqliteDialect extends SqliteDialect {
-  constructor(private readonly sqlite: SqliteDatabase.Database) {
-    super({ database: sqlite });
-  }
-
-  override createAdapter(): SqliteAdapter {
-    return new MigrationLockingSqliteAdapter(this.sqlite);
-  }
-}
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
@@ -100,28 +231,11 @@ async function currentSchema(db: Db): Promise<string | undefined> {
   return rows[0]?.schema ?? undefined;
 }
 
-/**
- * Runs `fn` in one transaction that holds the write lock for what it changes.
- * SQLite: `BEGIN IMMEDIATE` takes the database write lock up front (across processes too), so two
- * writers never interleave. PostgreSQL: an ordinary transaction; operations lock their rows with
- * `forUpdate()` (see `lockForUpdate`).
- */
+/** A Kysely transaction (off the hot path); on SQLite it begins IMMEDIATE like every write. */
 export async function inTransaction<T>(db: Db, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-  if (db.dialect === 'postgres') return db.kysely.transaction().execute(fn);
-  return db.kysely.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
-    try {
-      const result = await fn(conn);
-      await sql`commit`.execute(conn);
-      return result;
-    } catch (error) {
-      await sql`rollback`.execute(conn);
-      throw error;
-    }
-  });
+  return db.kysely.transaction().execute(fn);
 }
 
-/** Appends `FOR UPDATE` on PostgreSQL; SQLite already holds the database write lock. */
 export function lockForUpdate<QB extends { forUpdate(): QB }>(db: Db, qb: QB): QB {
   return db.dialect === 'postgres' ? qb.forUpdate() : qb;
 }

@@ -44,6 +44,8 @@ export interface OrdersTable {
   expires_at: number;
   acknowledged_at: number | null;
   updated_at: number;
+  /** JSON of the order as GET answers it, as of the last write. */
+  document: string;
 }
 
 export interface CapturesTable {

@@ -5,11 +5,8 @@
  * (PostgreSQL unique index; SQLite write lock) and then replays the committed response: a request
  * with a given key never runs twice.
  */
-import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
 import type { Db } from '../db/database.js';
-import { inTransaction } from '../db/database.js';
-import type { Database } from '../db/schema.js';
+import type { Sql } from '../db/sql.js';
 import { MS_PER_HOUR } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { ApiError, badRequest, envelope } from './errors.js';
@@ -27,7 +24,7 @@ export interface WriteResult {
 }
 
 export interface WriteContext {
-  trx: Kysely<Database>;
+  sql: Sql;
   /** Server time at the start of the transaction (sandbox offset included). */
   now: number;
 }
@@ -57,61 +54,58 @@ export async function runWrite(
   options: WriteOptions,
   operation: (ctx: WriteContext) => Promise<WriteResult>,
 ): Promise<WriteResult> {
-  return inTransaction(db, async (trx) => {
-    const now = await clock.now(trx);
+  return db.transaction(async (sql) => {
+    const now = await clock.now(sql);
     const key = options.idempotencyKey;
-    if (key === undefined) return operation({ trx, now });
+    if (key === undefined) return operation({ sql, now });
 
-    const replay = await claimKey(trx, options.merchantId, key, now);
+    const replay = await claimKey(sql, options.merchantId, key, now);
     if (replay) return withCorrelationId(replay, options.correlationId);
 
-    await sql`savepoint idempotent_operation`.execute(trx);
+    await sql.exec('savepoint idempotent_operation');
     let result: WriteResult;
     try {
-      result = await operation({ trx, now });
+      result = await operation({ sql, now });
     } catch (error) {
       if (!(error instanceof ApiError) || !options.replayErrors || error.statusCode >= 500) throw error;
       // Undo whatever the refused operation touched, but keep the key with its answer.
-      await sql`rollback to savepoint idempotent_operation`.execute(trx);
+      await sql.exec('rollback to savepoint idempotent_operation');
       result = { status: error.statusCode, headers: { ...error.headers }, body: envelope(error, options.correlationId) };
     }
-    await trx
-      .updateTable('idempotency_keys')
-      .set({
-        status_code: result.status,
-        headers: JSON.stringify(result.headers ?? {}),
-        body: result.body === undefined ? null : JSON.stringify(result.body),
-      })
-      .where('merchant_id', '=', options.merchantId)
-      .where('idempotency_key', '=', key)
-      .execute();
+    await sql.run('update idempotency_keys set status_code = ?, headers = ?, body = ? where merchant_id = ? and idempotency_key = ?', [
+      result.status,
+      JSON.stringify(result.headers ?? {}),
+      result.body === undefined ? null : JSON.stringify(result.body),
+      options.merchantId,
+      key,
+    ]);
     return result;
   });
 }
 
 /** Inserts the key, or returns the stored response of the request that used it first. */
-async function claimKey(trx: Kysely<Database>, merchantId: string, key: string, now: number): Promise<WriteResult | null> {
-  const inserted = await trx
-    .insertInto('idempotency_keys')
-    .values({ merchant_id: merchantId, idempotency_key: key, created_at: now, status_code: IN_FLIGHT_STATUS, headers: '{}', body: null })
-    .onConflict((oc) => oc.columns(['merchant_id', 'idempotency_key']).doNothing())
-    .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return null;
+async function claimKey(sql: Sql, merchantId: string, key: string, now: number): Promise<WriteResult | null> {
+  const inserted = await sql.run(
+    'insert into idempotency_keys (merchant_id, idempotency_key, created_at, status_code, headers, body) values (?, ?, ?, ?, ?, null) ' +
+      'on conflict (merchant_id, idempotency_key) do nothing',
+    [merchantId, key, now, IN_FLIGHT_STATUS, '{}'],
+  );
+  if (inserted === 1) return null;
 
-  const stored = await trx
-    .selectFrom('idempotency_keys')
-    .selectAll()
-    .where('merchant_id', '=', merchantId)
-    .where('idempotency_key', '=', key)
-    .executeTakeFirstOrThrow();
+  const stored = await sql.get<{ created_at: number; status_code: number; headers: string; body: string | null }>(
+    'select created_at, status_code, headers, body from idempotency_keys where merchant_id = ? and idempotency_key = ?',
+    [merchantId, key],
+  );
+  if (!stored) throw new Error('idempotency key vanished after a conflicting insert');
   if (stored.created_at + IDEMPOTENCY_WINDOW_MS <= now || stored.status_code === IN_FLIGHT_STATUS) {
     // The window has passed: the key is fresh again.
-    await trx
-      .updateTable('idempotency_keys')
-      .set({ created_at: now, status_code: IN_FLIGHT_STATUS, headers: '{}', body: null })
-      .where('merchant_id', '=', merchantId)
-      .where('idempotency_key', '=', key)
-      .execute();
+    await sql.run('update idempotency_keys set created_at = ?, status_code = ?, headers = ?, body = null where merchant_id = ? and idempotency_key = ?', [
+      now,
+      IN_FLIGHT_STATUS,
+      '{}',
+      merchantId,
+      key,
+    ]);
     return null;
   }
   return {

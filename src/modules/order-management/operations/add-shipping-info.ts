@@ -4,7 +4,7 @@ import { notAllowed } from '../errors.js';
 import { updateCapture, updateOrder } from '../order.repository.js';
 import type { ShippingInfoBody } from '../schemas.js';
 import type { OperationContext } from './context.js';
-import { lockOrder } from './context.js';
+import { lockOrder, lockOrderWithRows } from './context.js';
 import { findCaptureOrThrow } from './read-order.js';
 
 /** Shipping info kept per order or capture; appends past it are refused rather than grown forever. */
@@ -14,7 +14,7 @@ export async function addOrderShippingInfo(ctx: OperationContext, orderId: strin
   const order = await lockOrder(ctx, orderId, 'Shipping info cannot be added.');
   const shippingInfo = [...order.shipping_info, ...body.shipping_info];
   if (shippingInfo.length > MAX_STORED_SHIPPING_INFO) throw notAllowed(`An order holds at most ${MAX_STORED_SHIPPING_INFO} shipping info items.`);
-  await updateOrder(ctx.trx, order.order_id, { shipping_info: shippingInfo }, ctx.now);
+  await updateOrder(ctx.sql, order.order_id, { shipping_info: shippingInfo }, ctx.now);
   return { status: 204 };
 }
 
@@ -25,11 +25,10 @@ export async function addCaptureShippingInfo(
   body: ShippingInfoBody,
 ): Promise<WriteResult> {
   const action = `Shipping info cannot be added to capture ${captureId}.`;
-  const order = await lockOrder(ctx, orderId, action);
+  const order = await lockOrderWithRows(ctx, orderId, action);
   const capture = findCaptureOrThrow(order, captureId, action);
   const shippingInfo = [...capture.shipping_info, ...body.shipping_info];
   if (shippingInfo.length > MAX_STORED_SHIPPING_INFO) throw notAllowed(`A capture holds at most ${MAX_STORED_SHIPPING_INFO} shipping info items.`);
-  await updateCapture(ctx.trx, capture.capture_id, { shipping_info: shippingInfo });
-  await updateOrder(ctx.trx, order.order_id, {}, ctx.now);
+  await updateCapture(ctx.sql, capture.capture_id, { shipping_info: shippingInfo });
   return { status: 204 };
 }

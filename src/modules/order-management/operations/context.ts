@@ -1,16 +1,16 @@
 /** What every Order Management write receives, and the lock-and-load step they all start with. */
-import type { Kysely } from 'kysely';
 import type { Db } from '../../../platform/db/database.js';
-import type { Database } from '../../../platform/db/schema.js';
+import type { Sql } from '../../../platform/db/sql.js';
 import type { MerchantSettings } from '../../merchants/merchant.js';
 import { noSuchOrder } from '../errors.js';
-import type { OrderAggregate } from '../order.js';
+import type { OrderAggregate, OrderRecord } from '../order.js';
 import { assertTransition, effectiveStatus } from '../order.js';
-import { loadOrder, updateOrder } from '../order.repository.js';
+import { loadCaptures, loadOrderRecord, loadRefunds, updateOrder } from '../order.repository.js';
 
 export interface OperationContext {
   db: Db;
-  trx: Kysely<Database>;
+  /** The open transaction. */
+  sql: Sql;
   now: number;
   merchantId: string;
   settings: MerchantSettings;
@@ -21,17 +21,25 @@ export interface OperationContext {
  * Locks the order row and loads it. An order whose authorization ran out is stored as EXPIRED
  * first, so the decision sees the same status a read would.
  */
-export async function lockOrder(ctx: OperationContext, orderId: string, action?: string): Promise<OrderAggregate> {
-  const order = await loadOrder(ctx.db, ctx.trx, ctx.merchantId, orderId, { forUpdate: true });
+export async function lockOrder(ctx: OperationContext, orderId: string, action?: string): Promise<OrderRecord> {
+  const order = await loadOrderRecord(ctx.db, ctx.sql, ctx.merchantId, orderId, true);
   if (!order) throw noSuchOrder(orderId, action);
   const status = effectiveStatus(order, ctx.now);
   if (status !== order.status) {
     assertTransition(order.status, status);
-    await updateOrder(ctx.trx, order.order_id, { status }, ctx.now);
+    await updateOrder(ctx.sql, order.order_id, { status }, ctx.now);
     order.status = status;
   }
   return order;
 }
 
-export const orderUrl = (ctx: OperationContext, orderId: string): string =>
+/** `lockOrder`, plus the order's captures and refunds, for decisions that need them. */
+export async function lockOrderWithRows(ctx: OperationContext, orderId: string, action?: string): Promise<OrderAggregate> {
+  const order = await lockOrder(ctx, orderId, action);
+  const captures = await loadCaptures(ctx.sql, order);
+  const refunds = await loadRefunds(ctx.sql, order.order_id);
+  return { ...order, captures, refunds };
+}
+
+export const orderUrl = (ctx: Pick<OperationContext, 'publicUrl'>, orderId: string): string =>
   `${ctx.publicUrl}/ordermanagement/v1/orders/${encodeURIComponent(orderId)}`;

@@ -4,7 +4,7 @@ import { newId } from '../../../platform/ids.js';
 import { recordEvent } from '../../../platform/events.js';
 import { lineTotalErrors, sumTotals } from '../../../kernel/order-lines.js';
 import { badLines, captureNotAllowed } from '../errors.js';
-import type { CaptureRecord, OrderAggregate } from '../order.js';
+import type { CaptureRecord, OrderRecord } from '../order.js';
 import { assertTransition, statusAfterCapture } from '../order.js';
 import { insertCapture, updateOrder } from '../order.repository.js';
 import type { CaptureBody } from '../schemas.js';
@@ -12,7 +12,7 @@ import type { OperationContext } from './context.js';
 import { lockOrder, orderUrl } from './context.js';
 
 /** Pure: refuses the capture with Klarna's reason, or returns nothing. */
-export function decideCapture(order: OrderAggregate, body: CaptureBody, shippingDelayEnabled: boolean): void {
+export function decideCapture(order: OrderRecord, body: CaptureBody, shippingDelayEnabled: boolean): void {
   const id = order.order_id;
   switch (order.status) {
     case 'CANCELLED':
@@ -69,9 +69,9 @@ export async function createCapture(ctx: OperationContext, orderId: string, body
   const status = statusAfterCapture(order.order_amount, capturedAmount);
   assertTransition(order.status, status);
 
-  await insertCapture(ctx.trx, order.order_id, ctx.merchantId, capture, body.shipping_delay ?? null);
+  await insertCapture(ctx.sql, order.order_id, ctx.merchantId, capture, body.shipping_delay ?? null);
   await updateOrder(
-    ctx.trx,
+    ctx.sql,
     order.order_id,
     {
       status,
@@ -82,7 +82,7 @@ export async function createCapture(ctx: OperationContext, orderId: string, body
     },
     ctx.now,
   );
-  await recordEvent(ctx.trx, {
+  await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,
     order_id: order.order_id,
     type: 'capture.created',

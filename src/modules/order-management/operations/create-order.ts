@@ -6,6 +6,8 @@ import { MS_PER_DAY } from '../../../platform/clock.js';
 import { newId, newKlarnaReference } from '../../../platform/ids.js';
 import { recordEvent } from '../../../platform/events.js';
 import type { Address, Customer, InitialPaymentMethod, OrderLine } from '../../../kernel/schemas.js';
+import { knownAddressFields } from '../../../kernel/schemas.js';
+import { presentOrder } from '../schemas.js';
 import type { FraudStatus, OrderAggregate, OrderRecord } from '../order.js';
 import { insertOrder } from '../order.repository.js';
 import type { OperationContext } from './context.js';
@@ -32,12 +34,14 @@ export interface NewOrder {
 export const DEFAULT_PAYMENT_METHOD: InitialPaymentMethod = { type: 'INVOICE', description: 'Pay later in 30 days' };
 
 export async function createAuthorizedOrder(ctx: OperationContext, input: NewOrder): Promise<OrderAggregate> {
+  const billing = input.billing_address && knownAddressFields(input.billing_address);
+  const shipping = input.shipping_address && knownAddressFields(input.shipping_address);
   const order: OrderRecord = {
     order_id: input.order_id ?? newId(),
     merchant_id: ctx.merchantId,
     status: 'AUTHORIZED',
     fraud_status: input.fraud_status ?? 'ACCEPTED',
-    // Klarna answers countries in lower case and currencies in upper case in its examples.
+    // Stored in upper case, as clients send them (docs/fidelity.md).
     purchase_country: input.purchase_country.toUpperCase(),
     purchase_currency: input.purchase_currency.toUpperCase(),
     locale: input.locale,
@@ -51,8 +55,8 @@ export async function createAuthorizedOrder(ctx: OperationContext, input: NewOrd
     merchant_data: input.merchant_data ?? null,
     klarna_reference: newKlarnaReference(),
     customer: input.customer ?? null,
-    billing_address: input.billing_address ?? null,
-    shipping_address: input.shipping_address ?? input.billing_address ?? null,
+    billing_address: billing ?? null,
+    shipping_address: shipping ?? billing ?? null,
     initial_payment_method: input.initial_payment_method ?? DEFAULT_PAYMENT_METHOD,
     selected_shipping_option: input.selected_shipping_option ?? null,
     shipping_info: [],
@@ -61,13 +65,14 @@ export async function createAuthorizedOrder(ctx: OperationContext, input: NewOrd
     expires_at: ctx.now + ctx.settings.authorization_period_days * MS_PER_DAY,
     acknowledged_at: null,
   };
-  await insertOrder(ctx.trx, order);
-  await recordEvent(ctx.trx, {
+  const aggregate: OrderAggregate = { ...order, captures: [], refunds: [] };
+  await insertOrder(ctx.sql, order, JSON.stringify(presentOrder(aggregate, ctx.now)));
+  await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,
     order_id: order.order_id,
     type: 'order.created',
     payload: { source: input.source, order_amount: order.order_amount, fraud_status: order.fraud_status },
     created_at: ctx.now,
   });
-  return { ...order, captures: [], refunds: [] };
+  return aggregate;
 }

@@ -10,7 +10,7 @@ import { RETURN_FEE_COUNTRIES } from '../order.js';
 import { insertRefund, updateCapture, updateOrder } from '../order.repository.js';
 import type { RefundBody } from '../schemas.js';
 import type { OperationContext } from './context.js';
-import { lockOrder, orderUrl } from './context.js';
+import { lockOrderWithRows, orderUrl } from './context.js';
 
 export function decideRefund(order: OrderAggregate, body: RefundBody): void {
   if (order.captures.length === 0) throw refundNotAllowed('Order has no captures. Refund not possible.');
@@ -80,7 +80,7 @@ export function allocateRefund(captures: readonly CaptureRecord[], amount: numbe
 }
 
 export async function createRefund(ctx: OperationContext, orderId: string, body: RefundBody): Promise<WriteResult> {
-  const order = await lockOrder(ctx, orderId, 'Refund not possible.');
+  const order = await lockOrderWithRows(ctx, orderId, 'Refund not possible.');
   decideRefund(order, body);
 
   const lines = body.order_lines ?? [];
@@ -93,15 +93,15 @@ export async function createRefund(ctx: OperationContext, orderId: string, body:
     allocations: allocateRefund(order.captures, body.refunded_amount, lines),
     refunded_at: ctx.now,
   };
-  await insertRefund(ctx.trx, order.order_id, ctx.merchantId, refund);
+  await insertRefund(ctx.sql, order.order_id, ctx.merchantId, refund);
   for (const allocation of refund.allocations) {
     const capture = order.captures.find((c) => c.capture_id === allocation.capture_id);
     if (!capture) throw new Error('allocation to an unknown capture');
-    await updateCapture(ctx.trx, capture.capture_id, { refunded_amount: capture.refunded_amount + allocation.amount });
+    await updateCapture(ctx.sql, capture.capture_id, { refunded_amount: capture.refunded_amount + allocation.amount });
   }
   // Refunds never change the order status (§1.3: OM has no REFUNDED status).
-  await updateOrder(ctx.trx, order.order_id, { refunded_amount: order.refunded_amount + refund.refunded_amount }, ctx.now);
-  await recordEvent(ctx.trx, {
+  await updateOrder(ctx.sql, order.order_id, { refunded_amount: order.refunded_amount + refund.refunded_amount }, ctx.now);
+  await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,
     order_id: order.order_id,
     type: 'refund.created',

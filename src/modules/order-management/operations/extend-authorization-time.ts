@@ -4,7 +4,7 @@ import { recordEvent } from '../../../platform/events.js';
 import { MS_PER_DAY } from '../../../platform/clock.js';
 import type { MerchantSettings } from '../../merchants/merchant.js';
 import { notAllowed } from '../errors.js';
-import type { OrderAggregate } from '../order.js';
+import type { OrderRecord } from '../order.js';
 import { NO_EXTENSION_METHODS } from '../order.js';
 import { updateOrder } from '../order.repository.js';
 import type { OperationContext } from './context.js';
@@ -17,7 +17,7 @@ const SUFFIX = 'Authorization time cannot be extended.';
  * calls on one day give the same date: Jan 15 + 28 days → Feb 13, Klarna's example), never past
  * created_at + max_authorization_days and never earlier than the current expiry.
  */
-export function decideExtendAuthorization(order: OrderAggregate, settings: MerchantSettings, now: number): number {
+export function decideExtendAuthorization(order: OrderRecord, settings: MerchantSettings, now: number): number {
   switch (order.status) {
     case 'EXPIRED':
       throw notAllowed(`Order is expired. ${SUFFIX}`);
@@ -44,8 +44,8 @@ export async function extendAuthorizationTime(ctx: OperationContext, orderId: st
   const order = await lockOrder(ctx, orderId, SUFFIX);
   const expiresAt = decideExtendAuthorization(order, ctx.settings, ctx.now);
   if (expiresAt !== order.expires_at) {
-    await updateOrder(ctx.trx, order.order_id, { expires_at: expiresAt }, ctx.now);
-    await recordEvent(ctx.trx, {
+    await updateOrder(ctx.sql, order.order_id, { expires_at: expiresAt }, ctx.now);
+    await recordEvent(ctx.sql, {
       merchant_id: ctx.merchantId,
       order_id: order.order_id,
       type: 'authorization.extended',

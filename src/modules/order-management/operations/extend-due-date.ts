@@ -3,19 +3,19 @@ import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { recordEvent } from '../../../platform/events.js';
 import type { ExtendDueDateOption, MerchantSettings } from '../../merchants/merchant.js';
 import { notAllowed } from '../errors.js';
-import type { CaptureRecord, OrderAggregate } from '../order.js';
+import type { CaptureRecord, OrderRecord } from '../order.js';
 import { PAY_LATER_METHODS } from '../order.js';
 import { updateCapture } from '../order.repository.js';
 import type { ExtendDueDateBody } from '../schemas.js';
 import type { OperationContext } from './context.js';
-import { lockOrder } from './context.js';
+import { lockOrderWithRows } from './context.js';
 import { findCaptureOrThrow } from './read-order.js';
 
 /**
  * Options are offered for a capture of a pay-later order that has not been extended yet and still
  * has something left to pay; otherwise the list is empty (Klarna: "no extension possible now").
  */
-export function dueDateOptions(order: OrderAggregate, capture: CaptureRecord, settings: MerchantSettings): ExtendDueDateOption[] {
+export function dueDateOptions(order: Pick<OrderRecord, 'initial_payment_method'>, capture: CaptureRecord, settings: MerchantSettings): ExtendDueDateOption[] {
   const method = order.initial_payment_method?.type;
   if (method === undefined || !PAY_LATER_METHODS.has(method)) return [];
   if (capture.due_date_extension_days !== null) return [];
@@ -25,7 +25,7 @@ export function dueDateOptions(order: OrderAggregate, capture: CaptureRecord, se
 
 export async function extendDueDate(ctx: OperationContext, orderId: string, captureId: string, body: ExtendDueDateBody): Promise<WriteResult> {
   const action = `Due date cannot be extended for capture ${captureId}.`;
-  const order = await lockOrder(ctx, orderId, action);
+  const order = await lockOrderWithRows(ctx, orderId, action);
   const capture = findCaptureOrThrow(order, captureId, action);
   const options = dueDateOptions(order, capture, ctx.settings);
   if (options.length === 0) throw notAllowed(`No due date extension is possible for this capture. ${action}`);
@@ -33,8 +33,8 @@ export async function extendDueDate(ctx: OperationContext, orderId: string, capt
   if (!chosen) {
     throw notAllowed(`${body.number_of_days} days is not an available option (${options.map((o) => o.number_of_days).join(', ')}). ${action}`);
   }
-  await updateCapture(ctx.trx, capture.capture_id, { due_date_extension_days: chosen.number_of_days, due_date_extension_fee: chosen.amount });
-  await recordEvent(ctx.trx, {
+  await updateCapture(ctx.sql, capture.capture_id, { due_date_extension_days: chosen.number_of_days, due_date_extension_fee: chosen.amount });
+  await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,
     order_id: order.order_id,
     type: 'capture.due_date_extended',

@@ -1,13 +1,35 @@
 /** The read side: get order, captures, refund, due-date options. No locks, no writes. */
 import type { Db } from '../../../platform/db/database.js';
+import type { Clock } from '../../../platform/clock.js';
 import type { MerchantSettings } from '../../merchants/merchant.js';
 import { noSuchCapture, noSuchOrder, notAllowed, refundNotFound } from '../errors.js';
-import type { CaptureRecord, OrderAggregate } from '../order.js';
-import { loadOrder } from '../order.repository.js';
+import type { CaptureRecord, OrderAggregate, OrderStatus } from '../order.js';
+import { effectiveStatus } from '../order.js';
+import { loadOrder, loadOrderDocument } from '../order.repository.js';
+import type { CaptureResponse, OrderResponse, RefundResponse } from '../schemas.js';
 import { dueDateOptions } from './extend-due-date.js';
 
+/**
+ * The order as GET answers it: the stored document, as JSON text when it is current (the common
+ * case: no parsing, no serialising), or patched when the authorization ran out since it was written.
+ */
+export async function readOrderDocument(db: Db, clock: Clock, merchantId: string, orderId: string): Promise<string | OrderResponse> {
+  const row = await loadOrderDocument(db.read, merchantId, orderId);
+  if (!row) throw noSuchOrder(orderId);
+  const now = clock.wallClock() + (row.clock_offset ?? 0);
+  if (effectiveStatus({ status: row.status as OrderStatus, expires_at: row.expires_at }, now) !== 'EXPIRED') return row.document;
+  const order = JSON.parse(row.document) as OrderResponse;
+  return { ...order, status: 'EXPIRED', remaining_authorized_amount: 0 };
+}
+
+export async function readOrderResponse(db: Db, clock: Clock, merchantId: string, orderId: string): Promise<OrderResponse> {
+  const document = await readOrderDocument(db, clock, merchantId, orderId);
+  return typeof document === 'string' ? (JSON.parse(document) as OrderResponse) : document;
+}
+
+/** The order from its rows (for answers that need more than the document holds). */
 export async function readOrder(db: Db, merchantId: string, orderId: string): Promise<OrderAggregate> {
-  const order = await loadOrder(db, db.kysely, merchantId, orderId);
+  const order = await loadOrder(db, db.read, merchantId, orderId);
   if (!order) throw noSuchOrder(orderId);
   return order;
 }
@@ -20,7 +42,13 @@ export function findCaptureOrThrow(order: OrderAggregate, captureId: string, act
   throw noSuchCapture(captureId, action);
 }
 
-export function findRefundOrThrow(order: OrderAggregate, refundId: string) {
+export function findCaptureResponse(order: OrderResponse, captureId: string): CaptureResponse {
+  const capture = order.captures.find((c) => c.capture_id === captureId);
+  if (!capture) throw noSuchCapture(captureId);
+  return capture;
+}
+
+export function findRefundResponse(order: OrderResponse, refundId: string): RefundResponse {
   const refund = order.refunds.find((r) => r.refund_id === refundId);
   if (!refund) throw refundNotFound(refundId, order.order_id);
   return refund;

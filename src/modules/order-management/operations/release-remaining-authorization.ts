@@ -2,7 +2,7 @@
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { recordEvent } from '../../../platform/events.js';
 import { notAllowed } from '../errors.js';
-import type { OrderAggregate } from '../order.js';
+import type { OrderRecord } from '../order.js';
 import { assertTransition } from '../order.js';
 import { updateOrder } from '../order.repository.js';
 import type { OperationContext } from './context.js';
@@ -10,7 +10,7 @@ import { lockOrder } from './context.js';
 
 const SUFFIX = 'Remaining authorization cannot be released.';
 
-export function decideRelease(order: OrderAggregate): void {
+export function decideRelease(order: OrderRecord): void {
   switch (order.status) {
     case 'AUTHORIZED':
       throw notAllowed(`Order has no captures; cancel the order instead. ${SUFFIX}`);
@@ -33,8 +33,8 @@ export async function releaseRemainingAuthorization(ctx: OperationContext, order
   const status = ctx.settings.release_remaining_status;
   assertTransition(order.status, status);
   // The authorization shrinks to what was captured; original_order_amount keeps the first amount.
-  await updateOrder(ctx.trx, order.order_id, { status, order_amount: order.captured_amount }, ctx.now);
-  await recordEvent(ctx.trx, {
+  await updateOrder(ctx.sql, order.order_id, { status, order_amount: order.captured_amount }, ctx.now);
+  await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,
     order_id: order.order_id,
     type: 'authorization.released',

@@ -2,15 +2,15 @@
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { recordEvent } from '../../../platform/events.js';
 import type { OperationContext } from './context.js';
-import { lockOrder } from './context.js';
+import { lockOrderWithRows } from './context.js';
 import { findCaptureOrThrow } from './read-order.js';
 
 export async function triggerSendOut(ctx: OperationContext, orderId: string, captureId: string): Promise<WriteResult> {
   const action = `Send out cannot be triggered for capture ${captureId}.`;
-  const order = await lockOrder(ctx, orderId, action);
+  const order = await lockOrderWithRows(ctx, orderId, action);
   const capture = findCaptureOrThrow(order, captureId, action);
   const recipient = order.billing_address?.email ?? order.shipping_address?.email ?? null;
-  await recordEvent(ctx.trx, {
+  await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,
     order_id: order.order_id,
     type: 'capture.send_out',

@@ -3,7 +3,7 @@ import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { recordEvent } from '../../../platform/events.js';
 import { lineTotalErrors, sumTotals } from '../../../kernel/order-lines.js';
 import { badLines, notAllowed } from '../errors.js';
-import type { OrderAggregate, OrderStatus } from '../order.js';
+import type { OrderRecord, OrderStatus } from '../order.js';
 import { INCREASE_ALLOWED_METHODS, assertTransition, statusAfterCapture } from '../order.js';
 import { updateOrder } from '../order.repository.js';
 import type { UpdateAuthorizationBody } from '../schemas.js';
@@ -12,7 +12,7 @@ import { lockOrder } from './context.js';
 
 const SUFFIX = 'Order authorization cannot be updated.';
 
-export function decideUpdateAuthorization(order: OrderAggregate, body: UpdateAuthorizationBody): OrderStatus {
+export function decideUpdateAuthorization(order: OrderRecord, body: UpdateAuthorizationBody): OrderStatus {
   switch (order.status) {
     case 'CAPTURED':
       throw notAllowed(`Order is fully captured. ${SUFFIX}`);
@@ -53,8 +53,8 @@ export async function updateAuthorization(ctx: OperationContext, orderId: string
   assertTransition(order.status, status);
   // Sent lines replace the order's lines; without lines the current lines are kept (docs/fidelity.md).
   const lines = body.order_lines && body.order_lines.length > 0 ? body.order_lines : undefined;
-  await updateOrder(ctx.trx, order.order_id, { order_amount: body.order_amount, status, ...(lines && { order_lines: lines }) }, ctx.now);
-  await recordEvent(ctx.trx, {
+  await updateOrder(ctx.sql, order.order_id, { order_amount: body.order_amount, status, ...(lines && { order_lines: lines }) }, ctx.now);
+  await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,
     order_id: order.order_id,
     type: 'authorization.updated',

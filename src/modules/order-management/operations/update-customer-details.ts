@@ -3,7 +3,7 @@ import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { recordEvent } from '../../../platform/events.js';
 import { Address } from '../../../kernel/schemas.js';
 import { invalidAddress, notAllowed } from '../errors.js';
-import type { OrderAggregate } from '../order.js';
+import type { OrderRecord } from '../order.js';
 import { updateOrder } from '../order.repository.js';
 import type { UpdateCustomerDetailsBody } from '../schemas.js';
 import type { OperationContext } from './context.js';
@@ -16,7 +16,7 @@ const MANDATORY_FIELDS = ['given_name', 'family_name', 'street_address', 'postal
 const ADDRESS_FIELDS = Object.keys(Address.properties) as (keyof Address)[];
 
 /** Pure: the merged shipping address, or Klarna's refusal. `""` clears an optional field. */
-export function decideCustomerDetails(order: OrderAggregate, body: UpdateCustomerDetailsBody): Address | undefined {
+export function decideCustomerDetails(order: OrderRecord, body: UpdateCustomerDetailsBody): Address | undefined {
   if (body.billing_address !== undefined) throw notAllowed(`Billing address cannot be updated for user account order. ${SUFFIX}`);
   if (order.status === 'CANCELLED' || order.status === 'EXPIRED' || order.status === 'CLOSED') {
     throw notAllowed(`Order is ${order.status.toLowerCase()}. ${SUFFIX}`);
@@ -42,8 +42,8 @@ export async function updateCustomerDetails(ctx: OperationContext, orderId: stri
   const order = await lockOrder(ctx, orderId, SUFFIX);
   const address = decideCustomerDetails(order, body);
   if (address !== undefined) {
-    await updateOrder(ctx.trx, order.order_id, { shipping_address: address }, ctx.now);
-    await recordEvent(ctx.trx, { merchant_id: ctx.merchantId, order_id: order.order_id, type: 'customer_details.updated', payload: { shipping_address: address }, created_at: ctx.now });
+    await updateOrder(ctx.sql, order.order_id, { shipping_address: address }, ctx.now);
+    await recordEvent(ctx.sql, { merchant_id: ctx.merchantId, order_id: order.order_id, type: 'customer_details.updated', payload: { shipping_address: address }, created_at: ctx.now });
   }
   return { status: 204 };
 }
