@@ -43,8 +43,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('acknowledged_at', 'bigint')
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
-    // The order as Order Management answers it, rebuilt from the rows by every write (a stored copy
-    // for fast reads; tests check it against the rows).
+    // The order as Order Management answers it, without its captures and refunds (each of those
+    // rows holds its own), rewritten by every write: a stored copy for fast reads.
     .addColumn('document', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('orders_merchant_idx').on('orders').columns(['merchant_id', 'created_at']).execute();
@@ -74,6 +74,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('due_date_extension_days', 'integer')
     .addColumn('due_date_extension_fee', 'bigint')
     .addColumn('captured_at', 'bigint', (c) => c.notNull())
+    .addColumn('document', 'text', (c) => c.notNull())
     .addUniqueConstraint('captures_order_seq_uq', ['order_id', 'seq'])
     .execute();
 
@@ -88,6 +89,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('order_lines', 'text', (c) => c.notNull())
     .addColumn('allocations', 'text', (c) => c.notNull())
     .addColumn('refunded_at', 'bigint', (c) => c.notNull())
+    .addColumn('document', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('refunds_order_idx').on('refunds').columns(['order_id', 'refunded_at']).execute();
 

@@ -1,13 +1,14 @@
 /**
  * Queries for orders, captures and refunds, in plain SQL on the hot-path layer (platform/db/sql.ts).
- * JSON columns are parsed here, at the edge. `orders.document` holds the order as GET answers it;
- * every write rebuilds it from the rows (`refreshDocument`).
+ * JSON columns are parsed here, at the edge. Every order, capture and refund row also holds its
+ * `document`: itself as Order Management answers it, rewritten whenever the row changes, so a GET is
+ * one statement that joins stored JSON text without parsing or serialising it.
  */
 import type { Db } from '../../platform/db/database.js';
 import type { Sql, SqlParam } from '../../platform/db/sql.js';
 import type { Executor } from '../../platform/db/database.js';
 import type { CaptureRecord, FraudStatus, OrderAggregate, OrderRecord, OrderStatus, RefundRecord } from './order.js';
-import { presentOrder } from './schemas.js';
+import { presentCapture, presentOrderCore, presentRefund } from './schemas.js';
 
 const parse = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -146,27 +147,41 @@ export async function loadOrder(db: Db, sql: Sql, merchantId: string, orderId: s
 export interface OrderDocumentRow {
   status: string;
   expires_at: number;
+  /** The order without captures and refunds. */
   document: string;
+  /** The capture documents joined with commas, oldest first; null without captures. */
+  captures: string | null;
+  refunds: string | null;
   clock_offset: number | null;
 }
 
-/** The read path: one statement for the stored document, its status and the sandbox clock offset. */
+// string_agg(… order by …) is the same in PostgreSQL and SQLite (3.44+).
+const ORDER_DOCUMENT_SQL =
+  'select o.status, o.expires_at, o.document, ' +
+  "(select string_agg(c.document, ',' order by c.seq) from captures c where c.order_id = o.order_id) as captures, " +
+  "(select string_agg(r.document, ',' order by r.refunded_at, r.refund_id) from refunds r where r.order_id = o.order_id) as refunds, " +
+  '(select offset_ms from sandbox_clock where id = 1) as clock_offset ' +
+  'from orders o where o.order_id = ? and o.merchant_id = ?';
+
+/** The read path: one statement for the stored documents, the status and the sandbox clock offset. */
 export async function loadOrderDocument(sql: Sql, merchantId: string, orderId: string): Promise<OrderDocumentRow | undefined> {
-  return sql.get<OrderDocumentRow>(
-    'select status, expires_at, document, (select offset_ms from sandbox_clock where id = 1) as clock_offset ' +
-      'from orders where order_id = ? and merchant_id = ?',
-    [orderId, merchantId],
-  );
+  return sql.get<OrderDocumentRow>(ORDER_DOCUMENT_SQL, [orderId, merchantId]);
 }
 
-/** Rebuilds the stored document from the rows, as of `now`. */
-export async function refreshDocument(db: Db, sql: Sql, merchantId: string, orderId: string, now: number): Promise<void> {
-  const order = await loadOrder(db, sql, merchantId, orderId);
+/** Joins the stored documents into the JSON text of the whole order. */
+export function assembleOrderDocument(row: OrderDocumentRow): string {
+  return `${row.document.slice(0, -1)},"captures":[${row.captures ?? ''}],"refunds":[${row.refunds ?? ''}]}`;
+}
+
+/** Rewrites the order's stored document from its row, as of `now`. */
+export async function refreshOrderDocument(db: Db, sql: Sql, merchantId: string, orderId: string, now: number): Promise<void> {
+  const order = await loadOrderRecord(db, sql, merchantId, orderId);
   if (!order) throw new Error(`order ${orderId} vanished inside its transaction`);
-  await sql.run('update orders set document = ? where order_id = ?', [JSON.stringify(presentOrder(order, now)), orderId]);
+  await sql.run('update orders set document = ? where order_id = ?', [JSON.stringify(presentOrderCore(order, now)), orderId]);
 }
 
-export async function insertOrder(sql: Sql, order: OrderRecord, document: string): Promise<void> {
+export async function insertOrder(sql: Sql, order: OrderRecord): Promise<void> {
+  const document = JSON.stringify(presentOrderCore(order, order.created_at));
   const values: SqlParam[] = [
     order.order_id,
     order.merchant_id,
@@ -235,8 +250,8 @@ export async function updateOrder(sql: Sql, orderId: string, change: OrderChange
 export async function insertCapture(sql: Sql, orderId: string, merchantId: string, capture: CaptureRecord, shippingDelay: number | null): Promise<void> {
   await sql.run(
     'insert into captures (capture_id, order_id, merchant_id, seq, captured_amount, refunded_amount, description, reference, ' +
-      'order_lines, shipping_info, billing_address, shipping_address, shipping_delay, captured_at) ' +
-      'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'order_lines, shipping_info, billing_address, shipping_address, shipping_delay, captured_at, document) ' +
+      'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     [
       capture.capture_id,
       orderId,
@@ -252,6 +267,7 @@ export async function insertCapture(sql: Sql, orderId: string, merchantId: strin
       json(capture.shipping_address),
       shippingDelay,
       capture.captured_at,
+      JSON.stringify(presentCapture(capture)),
     ],
   );
 }
@@ -263,23 +279,27 @@ export interface CaptureChange {
   due_date_extension_fee?: number;
 }
 
-export async function updateCapture(sql: Sql, captureId: string, change: CaptureChange): Promise<void> {
+/** Applies the change to the capture row and rewrites its stored document. */
+export async function updateCapture(sql: Sql, capture: CaptureRecord, change: CaptureChange): Promise<void> {
+  const updated: CaptureRecord = { ...capture };
   const columns: string[] = [];
   const values: SqlParam[] = [];
-  for (const [column, value] of Object.entries(change)) {
+  for (const [column, value] of Object.entries(change) as [keyof CaptureChange, CaptureChange[keyof CaptureChange]][]) {
     if (value === undefined) continue;
     columns.push(`${column} = ?`);
     values.push(column === 'shipping_info' ? json(value) : (value as SqlParam));
+    Object.assign(updated, { [column]: value });
   }
   if (columns.length === 0) return;
-  values.push(captureId);
+  columns.push('document = ?');
+  values.push(JSON.stringify(presentCapture(updated)), capture.capture_id);
   await sql.run(`update captures set ${columns.join(', ')} where capture_id = ?`, values);
 }
 
 export async function insertRefund(sql: Sql, orderId: string, merchantId: string, refund: RefundRecord): Promise<void> {
   await sql.run(
-    'insert into refunds (refund_id, order_id, merchant_id, refunded_amount, description, reference, order_lines, allocations, refunded_at) ' +
-      'values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'insert into refunds (refund_id, order_id, merchant_id, refunded_amount, description, reference, order_lines, allocations, refunded_at, document) ' +
+      'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     [
       refund.refund_id,
       orderId,
@@ -290,6 +310,7 @@ export async function insertRefund(sql: Sql, orderId: string, merchantId: string
       JSON.stringify(refund.order_lines),
       JSON.stringify(refund.allocations),
       refund.refunded_at,
+      JSON.stringify(presentRefund(refund)),
     ],
   );
 }

@@ -15,7 +15,7 @@ import { createRefund } from './operations/create-refund.js';
 import { extendAuthorizationTime } from './operations/extend-authorization-time.js';
 import { extendDueDate } from './operations/extend-due-date.js';
 import { findCaptureResponse, findRefundResponse, readDueDateOptions, readOrder, readOrderDocument, readOrderResponse } from './operations/read-order.js';
-import { refreshDocument } from './order.repository.js';
+import { refreshOrderDocument } from './order.repository.js';
 import { releaseRemainingAuthorization } from './operations/release-remaining-authorization.js';
 import { triggerSendOut } from './operations/trigger-send-out.js';
 import { updateAuthorization } from './operations/update-authorization.js';
@@ -71,7 +71,7 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
       async ({ sql, now }) => {
         const ctx: OperationContext = { db, sql, now, merchantId, settings, publicUrl: config.publicUrl };
         const outcome = await operation(ctx);
-        await refreshDocument(db, sql, merchantId, request.params.order_id, now);
+        if (outcome.status < 300) await refreshOrderDocument(db, sql, merchantId, request.params.order_id, now);
         return outcome;
       },
     );

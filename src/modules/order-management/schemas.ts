@@ -12,8 +12,8 @@ import {
   ShippingInfo,
 } from '../../kernel/schemas.js';
 import { toIso } from '../../platform/clock.js';
-import type { CaptureRecord, OrderAggregate, RefundRecord } from './order.js';
-import { deriveAmounts, effectiveStatus } from './order.js';
+import type { CaptureRecord, OrderAggregate, OrderRecord, RefundRecord } from './order.js';
+import { deriveAmounts, effectiveStatus, isOpenStatus } from './order.js';
 
 const opt = Type.Optional;
 
@@ -171,6 +171,22 @@ export function presentRefund(refund: RefundRecord): RefundResponse {
   };
 }
 
+export type OrderCoreResponse = Omit<OrderResponse, 'captures' | 'refunds'>;
+
+/** The order without its captures and refunds, with the stored totals (kept equal to the rows' sums). */
+export function presentOrderCore(order: OrderRecord, now: number): OrderCoreResponse {
+  const status = effectiveStatus(order, now);
+  const { captures: _captures, refunds: _refunds, ...core } = presentOrder({ ...order, captures: [], refunds: [] }, now);
+  return {
+    ...core,
+    status,
+    captured_amount: order.captured_amount,
+    refunded_amount: order.refunded_amount,
+    remaining_authorized_amount: isOpenStatus(status) ? order.order_amount - order.captured_amount : 0,
+  };
+}
+
+/** The order as GET answers it, every amount derived from the capture and refund rows. */
 export function presentOrder(order: OrderAggregate, now: number): OrderResponse {
   const amounts = deriveAmounts(order, now);
   return {

@@ -44,7 +44,7 @@ export interface OrdersTable {
   expires_at: number;
   acknowledged_at: number | null;
   updated_at: number;
-  /** JSON of the order as GET answers it, as of the last write. */
+  /** JSON of the order as GET answers it, without captures and refunds, as of the last write. */
   document: string;
 }
 
@@ -65,6 +65,8 @@ export interface CapturesTable {
   due_date_extension_days: number | null;
   due_date_extension_fee: number | null;
   captured_at: number;
+  /** JSON of the capture as Order Management answers it. */
+  document: string;
 }
 
 export interface RefundsTable {
@@ -78,6 +80,8 @@ export interface RefundsTable {
   /** JSON array of {capture_id, amount}: how the refund was allocated to captures. */
   allocations: string;
   refunded_at: number;
+  /** JSON of the refund as Order Management answers it. */
+  document: string;
 }
 
 export interface EventsTable {

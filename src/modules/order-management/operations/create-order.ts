@@ -7,7 +7,6 @@ import { newId, newKlarnaReference } from '../../../platform/ids.js';
 import { recordEvent } from '../../../platform/events.js';
 import type { Address, Customer, InitialPaymentMethod, OrderLine } from '../../../kernel/schemas.js';
 import { knownAddressFields } from '../../../kernel/schemas.js';
-import { presentOrder } from '../schemas.js';
 import type { FraudStatus, OrderAggregate, OrderRecord } from '../order.js';
 import { insertOrder } from '../order.repository.js';
 import type { OperationContext } from './context.js';
@@ -66,7 +65,7 @@ export async function createAuthorizedOrder(ctx: OperationContext, input: NewOrd
     acknowledged_at: null,
   };
   const aggregate: OrderAggregate = { ...order, captures: [], refunds: [] };
-  await insertOrder(ctx.sql, order, JSON.stringify(presentOrder(aggregate, ctx.now)));
+  await insertOrder(ctx.sql, order);
   await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,
     order_id: order.order_id,

@@ -5,7 +5,7 @@ import type { MerchantSettings } from '../../merchants/merchant.js';
 import { noSuchCapture, noSuchOrder, notAllowed, refundNotFound } from '../errors.js';
 import type { CaptureRecord, OrderAggregate, OrderStatus } from '../order.js';
 import { effectiveStatus } from '../order.js';
-import { loadOrder, loadOrderDocument } from '../order.repository.js';
+import { assembleOrderDocument, loadOrder, loadOrderDocument } from '../order.repository.js';
 import type { CaptureResponse, OrderResponse, RefundResponse } from '../schemas.js';
 import { dueDateOptions } from './extend-due-date.js';
 
@@ -17,8 +17,9 @@ export async function readOrderDocument(db: Db, clock: Clock, merchantId: string
   const row = await loadOrderDocument(db.read, merchantId, orderId);
   if (!row) throw noSuchOrder(orderId);
   const now = clock.wallClock() + (row.clock_offset ?? 0);
-  if (effectiveStatus({ status: row.status as OrderStatus, expires_at: row.expires_at }, now) !== 'EXPIRED') return row.document;
-  const order = JSON.parse(row.document) as OrderResponse;
+  const document = assembleOrderDocument(row);
+  if (effectiveStatus({ status: row.status as OrderStatus, expires_at: row.expires_at }, now) !== 'EXPIRED') return document;
+  const order = JSON.parse(document) as OrderResponse;
   return { ...order, status: 'EXPIRED', remaining_authorized_amount: 0 };
 }
 
