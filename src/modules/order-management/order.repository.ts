@@ -173,13 +173,6 @@ export function assembleOrderDocument(row: OrderDocumentRow): string {
   return `${row.document.slice(0, -1)},"captures":[${row.captures ?? ''}],"refunds":[${row.refunds ?? ''}]}`;
 }
 
-/** Rewrites the order's stored document from its row, as of `now`. */
-export async function refreshOrderDocument(db: Db, sql: Sql, merchantId: string, orderId: string, now: number): Promise<void> {
-  const order = await loadOrderRecord(db, sql, merchantId, orderId);
-  if (!order) throw new Error(`order ${orderId} vanished inside its transaction`);
-  await sql.run('update orders set document = ? where order_id = ?', [JSON.stringify(presentOrderCore(order, now)), orderId]);
-}
-
 export async function insertOrder(sql: Sql, order: OrderRecord): Promise<void> {
   const document = JSON.stringify(presentOrderCore(order, order.created_at));
   const values: SqlParam[] = [
@@ -234,7 +227,11 @@ export interface OrderChange {
 
 const JSON_CHANGES = new Set(['order_lines', 'shipping_address', 'shipping_info']);
 
-export async function updateOrder(sql: Sql, orderId: string, change: OrderChange, now: number): Promise<void> {
+/**
+ * Applies a named change to the order (the record passed in is updated too) and rewrites the row's
+ * columns and stored document in one statement.
+ */
+export async function updateOrder(sql: Sql, order: OrderRecord, change: OrderChange, now: number): Promise<void> {
   const columns: string[] = [];
   const values: SqlParam[] = [];
   for (const [column, value] of Object.entries(change)) {
@@ -242,8 +239,9 @@ export async function updateOrder(sql: Sql, orderId: string, change: OrderChange
     columns.push(`${column} = ?`);
     values.push(JSON_CHANGES.has(column) ? json(value) : (value as SqlParam));
   }
-  columns.push('updated_at = ?');
-  values.push(now, orderId);
+  Object.assign(order, change);
+  columns.push('updated_at = ?', 'document = ?');
+  values.push(now, JSON.stringify(presentOrderCore(order, now)), order.order_id);
   await sql.run(`update orders set ${columns.join(', ')} where order_id = ?`, values);
 }
 

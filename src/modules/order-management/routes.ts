@@ -15,7 +15,6 @@ import { createRefund } from './operations/create-refund.js';
 import { extendAuthorizationTime } from './operations/extend-authorization-time.js';
 import { extendDueDate } from './operations/extend-due-date.js';
 import { findCaptureResponse, findRefundResponse, readDueDateOptions, readOrder, readOrderDocument, readOrderResponse } from './operations/read-order.js';
-import { refreshOrderDocument } from './order.repository.js';
 import { releaseRemainingAuthorization } from './operations/release-remaining-authorization.js';
 import { triggerSendOut } from './operations/trigger-send-out.js';
 import { updateAuthorization } from './operations/update-authorization.js';
@@ -51,10 +50,7 @@ export function sendResult(reply: FastifyReply, result: WriteResult): FastifyRep
 export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
   const { db, clock, config } = deps;
 
-  /**
-   * One write on one order: one transaction, idempotency, the merchant's settings, and the order's
-   * stored document rebuilt from the rows before commit.
-   */
+  /** One write on one order: one transaction, idempotency, the merchant's settings. */
   const write = async (
     request: FastifyRequest<{ Params: { order_id: string } }>,
     reply: FastifyReply,
@@ -70,9 +66,7 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
       { merchantId, idempotencyKey, correlationId: request.id, replayErrors: settings.idempotency_replays_errors },
       async ({ sql, now }) => {
         const ctx: OperationContext = { db, sql, now, merchantId, settings, publicUrl: config.publicUrl };
-        const outcome = await operation(ctx);
-        if (outcome.status < 300) await refreshOrderDocument(db, sql, merchantId, request.params.order_id, now);
-        return outcome;
+        return operation(ctx);
       },
     );
     return sendResult(reply, result);

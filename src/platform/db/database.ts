@@ -7,6 +7,7 @@ import type { DatabaseConnection, Driver, Migration, MigrationProvider, QueryRes
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { Mutex, PgSql, SqliteSql } from './sql.js';
+import { GroupCommitter } from './group-commit.js';
 import type { Sql } from './sql.js';
 import * as m0001 from '../../../migrations/0001_initial.js';
 
@@ -22,8 +23,9 @@ export interface Db {
   /**
    * Runs `fn` in one transaction that holds the write lock for what it changes. SQLite:
    * `BEGIN IMMEDIATE` takes the database write lock up front (across processes too, others wait in
-   * busy_timeout), and one in-process mutex serialises the write connection. PostgreSQL: an
-   * ordinary transaction in which operations lock their rows with `SELECT … FOR UPDATE`.
+   * busy_timeout), one in-process mutex serialises the write connection, and concurrent callers
+   * share one commit, each in its own savepoint (group-commit.ts). PostgreSQL: an ordinary
+   * transaction in which operations lock their rows with `SELECT … FOR UPDATE`.
    */
   transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** ` for update` on PostgreSQL; empty on SQLite, where the transaction already holds the lock. */
@@ -50,6 +52,8 @@ function openSqlite(file: string, readonly: boolean): SqliteDatabase.Database {
     // drop the last commits.
     connection.pragma('synchronous = NORMAL');
     connection.pragma('foreign_keys = ON');
+    // Savepoints (one per operation in a group commit) keep their journal in memory, not in temp files.
+    connection.pragma('temp_store = MEMORY');
   }
   connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   return connection;
@@ -96,6 +100,7 @@ function openSqliteDatabase(file: string): Db {
   const readerConnection = inMemory ? null : openSqlite(file, true);
   const mutex = new Mutex();
   const driver = new SharedSqliteDriver(writer, writerConnection, mutex);
+  const committer = new GroupCommitter(writer, writerConnection, mutex);
   const kysely = new Kysely<Database>({
     dialect: {
       createAdapter: () => new MigrationLockingSqliteAdapter(writerConnection),
@@ -109,22 +114,7 @@ function openSqliteDatabase(file: string): Db {
     dialect: 'sqlite',
     read: readerConnection ? new SqliteSql(readerConnection) : writer,
     forUpdate: '',
-    async transaction(fn) {
-      const release = await mutex.lock();
-      try {
-        await writer.exec('begin immediate');
-        try {
-          const result = await fn(writer);
-          await writer.exec('commit');
-          return result;
-        } catch (error) {
-          if (writerConnection.inTransaction) await writer.exec('rollback');
-          throw error;
-        }
-      } finally {
-        release();
-      }
-    },
+    transaction: (fn) => committer.run(fn),
     async close() {
       await kysely.destroy();
       readerConnection?.close();

@@ -8,7 +8,7 @@ import { lockOrder } from './context.js';
 export async function acknowledgeOrder(ctx: OperationContext, orderId: string): Promise<WriteResult> {
   const order = await lockOrder(ctx, orderId, 'Order cannot be acknowledged.');
   if (order.acknowledged_at === null) {
-    await updateOrder(ctx.sql, order.order_id, { acknowledged_at: ctx.now }, ctx.now);
+    await updateOrder(ctx.sql, order, { acknowledged_at: ctx.now }, ctx.now);
     await recordEvent(ctx.sql, { merchant_id: ctx.merchantId, order_id: order.order_id, type: 'order.acknowledged', payload: {}, created_at: ctx.now });
   }
   return { status: 204 };

@@ -14,7 +14,7 @@ export async function addOrderShippingInfo(ctx: OperationContext, orderId: strin
   const order = await lockOrder(ctx, orderId, 'Shipping info cannot be added.');
   const shippingInfo = [...order.shipping_info, ...body.shipping_info];
   if (shippingInfo.length > MAX_STORED_SHIPPING_INFO) throw notAllowed(`An order holds at most ${MAX_STORED_SHIPPING_INFO} shipping info items.`);
-  await updateOrder(ctx.sql, order.order_id, { shipping_info: shippingInfo }, ctx.now);
+  await updateOrder(ctx.sql, order, { shipping_info: shippingInfo }, ctx.now);
   return { status: 204 };
 }
 

@@ -17,7 +17,7 @@ export async function cancelOrder(ctx: OperationContext, orderId: string): Promi
   const order = await lockOrder(ctx, orderId, 'Cancel not possible.');
   decideCancel(order);
   assertTransition(order.status, 'CANCELLED');
-  await updateOrder(ctx.sql, order.order_id, { status: 'CANCELLED' }, ctx.now);
+  await updateOrder(ctx.sql, order, { status: 'CANCELLED' }, ctx.now);
   await recordEvent(ctx.sql, { merchant_id: ctx.merchantId, order_id: order.order_id, type: 'order.cancelled', payload: {}, created_at: ctx.now });
   return { status: 204 };
 }

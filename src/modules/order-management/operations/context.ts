@@ -27,7 +27,7 @@ export async function lockOrder(ctx: OperationContext, orderId: string, action?:
   const status = effectiveStatus(order, ctx.now);
   if (status !== order.status) {
     assertTransition(order.status, status);
-    await updateOrder(ctx.sql, order.order_id, { status }, ctx.now);
+    await updateOrder(ctx.sql, order, { status }, ctx.now);
     order.status = status;
   }
   return order;

@@ -72,7 +72,7 @@ export async function createCapture(ctx: OperationContext, orderId: string, body
   await insertCapture(ctx.sql, order.order_id, ctx.merchantId, capture, body.shipping_delay ?? null);
   await updateOrder(
     ctx.sql,
-    order.order_id,
+    order,
     {
       status,
       captured_amount: capturedAmount,

@@ -100,7 +100,7 @@ export async function createRefund(ctx: OperationContext, orderId: string, body:
     await updateCapture(ctx.sql, capture, { refunded_amount: capture.refunded_amount + allocation.amount });
   }
   // Refunds never change the order status (§1.3: OM has no REFUNDED status).
-  await updateOrder(ctx.sql, order.order_id, { refunded_amount: order.refunded_amount + refund.refunded_amount }, ctx.now);
+  await updateOrder(ctx.sql, order, { refunded_amount: order.refunded_amount + refund.refunded_amount }, ctx.now);
   await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,
     order_id: order.order_id,

@@ -44,7 +44,7 @@ export async function extendAuthorizationTime(ctx: OperationContext, orderId: st
   const order = await lockOrder(ctx, orderId, SUFFIX);
   const expiresAt = decideExtendAuthorization(order, ctx.settings, ctx.now);
   if (expiresAt !== order.expires_at) {
-    await updateOrder(ctx.sql, order.order_id, { expires_at: expiresAt }, ctx.now);
+    await updateOrder(ctx.sql, order, { expires_at: expiresAt }, ctx.now);
     await recordEvent(ctx.sql, {
       merchant_id: ctx.merchantId,
       order_id: order.order_id,

@@ -33,7 +33,7 @@ export async function releaseRemainingAuthorization(ctx: OperationContext, order
   const status = ctx.settings.release_remaining_status;
   assertTransition(order.status, status);
   // The authorization shrinks to what was captured; original_order_amount keeps the first amount.
-  await updateOrder(ctx.sql, order.order_id, { status, order_amount: order.captured_amount }, ctx.now);
+  await updateOrder(ctx.sql, order, { status, order_amount: order.captured_amount }, ctx.now);
   await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,
     order_id: order.order_id,

@@ -53,7 +53,7 @@ export async function updateAuthorization(ctx: OperationContext, orderId: string
   assertTransition(order.status, status);
   // Sent lines replace the order's lines; without lines the current lines are kept (docs/fidelity.md).
   const lines = body.order_lines && body.order_lines.length > 0 ? body.order_lines : undefined;
-  await updateOrder(ctx.sql, order.order_id, { order_amount: body.order_amount, status, ...(lines && { order_lines: lines }) }, ctx.now);
+  await updateOrder(ctx.sql, order, { order_amount: body.order_amount, status, ...(lines && { order_lines: lines }) }, ctx.now);
   await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,
     order_id: order.order_id,

@@ -42,7 +42,7 @@ export async function updateCustomerDetails(ctx: OperationContext, orderId: stri
   const order = await lockOrder(ctx, orderId, SUFFIX);
   const address = decideCustomerDetails(order, body);
   if (address !== undefined) {
-    await updateOrder(ctx.sql, order.order_id, { shipping_address: address }, ctx.now);
+    await updateOrder(ctx.sql, order, { shipping_address: address }, ctx.now);
     await recordEvent(ctx.sql, { merchant_id: ctx.merchantId, order_id: order.order_id, type: 'customer_details.updated', payload: { shipping_address: address }, created_at: ctx.now });
   }
   return { status: 204 };

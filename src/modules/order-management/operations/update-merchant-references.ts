@@ -15,6 +15,6 @@ export async function updateMerchantReferences(ctx: OperationContext, orderId: s
   const change: OrderChange = {};
   if (body.merchant_reference1 !== undefined) change.merchant_reference1 = body.merchant_reference1 === '' ? null : body.merchant_reference1;
   if (body.merchant_reference2 !== undefined) change.merchant_reference2 = body.merchant_reference2 === '' ? null : body.merchant_reference2;
-  if (Object.keys(change).length > 0) await updateOrder(ctx.sql, order.order_id, change, ctx.now);
+  if (Object.keys(change).length > 0) await updateOrder(ctx.sql, order, change, ctx.now);
   return { status: 204 };
 }
