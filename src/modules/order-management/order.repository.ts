@@ -149,28 +149,32 @@ export interface OrderDocumentRow {
   expires_at: number;
   /** The order without captures and refunds. */
   document: string;
-  /** The capture documents joined with commas, oldest first; null without captures. */
-  captures: string | null;
-  refunds: string | null;
+  /** The capture documents joined with commas, oldest first. */
+  captures: string;
+  refunds: string;
   clock_offset: number | null;
 }
 
-// string_agg(… order by …) is the same in PostgreSQL and SQLite (3.44+).
-const ORDER_DOCUMENT_SQL =
-  'select o.status, o.expires_at, o.document, ' +
-  "(select string_agg(c.document, ',' order by c.seq) from captures c where c.order_id = o.order_id) as captures, " +
-  "(select string_agg(r.document, ',' order by r.refunded_at, r.refund_id) from refunds r where r.order_id = o.order_id) as refunds, " +
-  '(select offset_ms from sandbox_clock where id = 1) as clock_offset ' +
-  'from orders o where o.order_id = ? and o.merchant_id = ?';
-
-/** The read path: one statement for the stored documents, the status and the sandbox clock offset. */
+/**
+ * The read path: the stored documents, the status and the sandbox clock offset. An order without
+ * captures has no refunds either, so the common read is a single statement.
+ */
 export async function loadOrderDocument(sql: Sql, merchantId: string, orderId: string): Promise<OrderDocumentRow | undefined> {
-  return sql.get<OrderDocumentRow>(ORDER_DOCUMENT_SQL, [orderId, merchantId]);
+  const row = await sql.get<{ status: string; expires_at: number; document: string; capture_count: number; clock_offset: number | null }>(
+    'select status, expires_at, document, capture_count, (select offset_ms from sandbox_clock where id = 1) as clock_offset ' +
+      'from orders where order_id = ? and merchant_id = ?',
+    [orderId, merchantId],
+  );
+  if (!row) return undefined;
+  if (row.capture_count === 0) return { ...row, captures: '', refunds: '' };
+  const captures = await sql.all<{ document: string }>('select document from captures where order_id = ? order by seq', [orderId]);
+  const refunds = await sql.all<{ document: string }>('select document from refunds where order_id = ? order by refunded_at, refund_id', [orderId]);
+  return { ...row, captures: captures.map((c) => c.document).join(','), refunds: refunds.map((r) => r.document).join(',') };
 }
 
 /** Joins the stored documents into the JSON text of the whole order. */
 export function assembleOrderDocument(row: OrderDocumentRow): string {
-  return `${row.document.slice(0, -1)},"captures":[${row.captures ?? ''}],"refunds":[${row.refunds ?? ''}]}`;
+  return `${row.document.slice(0, -1)},"captures":[${row.captures}],"refunds":[${row.refunds}]}`;
 }
 
 export async function insertOrder(sql: Sql, order: OrderRecord): Promise<void> {

@@ -52,9 +52,9 @@ function openSqlite(file: string, readonly: boolean): SqliteDatabase.Database {
     // drop the last commits.
     connection.pragma('synchronous = NORMAL');
     connection.pragma('foreign_keys = ON');
-    // Savepoints (one per operation in a group commit) keep their journal in memory, not in temp files.
-    connection.pragma('temp_store = MEMORY');
   }
+  // Savepoints (one per operation in a group commit) and sorts keep their work in memory, not in temp files.
+  connection.pragma('temp_store = MEMORY');
   connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   return connection;
 }
