@@ -1,6 +1,7 @@
 /**
- * What the server did toward the shopper and the merchant (send-outs, later callbacks), recorded in
- * the same transaction as the change that caused it; read back by the sandbox events API.
+ * What the server did toward the shopper and the merchant that has no row of its own (send-outs,
+ * due-date extensions, later callbacks), recorded in the same transaction as the change that caused
+ * it. Orders, captures and refunds are their own record; the sandbox events API merges them in.
  */
 import type { Executor } from './db/database.js';
 import type { Sql } from './db/sql.js';
@@ -19,7 +20,7 @@ export async function recordEvent(
 }
 
 export interface EventView {
-  event_id: number;
+  event_id: string;
   order_id: string | null;
   type: string;
   created_at: number;
@@ -32,5 +33,5 @@ export async function listEvents(executor: Executor, merchantId: string, orderId
   let query = executor.selectFrom('events').select(['event_id', 'order_id', 'type', 'created_at', 'payload']).where('merchant_id', '=', merchantId);
   if (orderId !== undefined) query = query.where('order_id', '=', orderId);
   const rows = await query.orderBy('event_id').limit(MAX_EVENTS_PAGE).execute();
-  return rows.map((r) => ({ ...r, event_id: Number(r.event_id), payload: JSON.parse(r.payload) as Record<string, unknown> }));
+  return rows.map((r) => ({ ...r, event_id: `event:${r.event_id}`, payload: JSON.parse(r.payload) as Record<string, unknown> }));
 }

@@ -4,7 +4,7 @@
  */
 import type { App, AppDeps } from '../../app.js';
 import { toIso } from '../../platform/clock.js';
-import { listEvents } from '../../platform/events.js';
+import { orderTimeline } from './events.js';
 import { badValue } from '../../platform/http/errors.js';
 import { readIdempotencyKey, runWrite } from '../../platform/http/idempotency.js';
 import { marketErrors } from '../../kernel/markets.js';
@@ -75,7 +75,7 @@ export function registerSandboxRoutes(app: App, deps: AppDeps): void {
 
   app.get('/sandbox/v1/events', { config: bad, schema: { querystring: EventsQuery } }, async (request) => {
     const merchant = await requireMerchant(request.merchant?.merchant_id);
-    const events = await listEvents(db.kysely, merchant.merchant_id, request.query.order_id);
+    const events = await orderTimeline(db, merchant.merchant_id, request.query.order_id);
     return { events: events.map((e) => ({ ...e, created_at: toIso(e.created_at) })) };
   });
 

@@ -1,7 +1,6 @@
 /** POST /orders/{order_id}/captures (§1.5). */
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { newId } from '../../../platform/ids.js';
-import { recordEvent } from '../../../platform/events.js';
 import { lineTotalErrors, sumTotals } from '../../../kernel/order-lines.js';
 import { badLines, captureNotAllowed } from '../errors.js';
 import type { CaptureRecord, OrderRecord } from '../order.js';
@@ -82,13 +81,6 @@ export async function createCapture(ctx: OperationContext, orderId: string, body
     },
     ctx.now,
   );
-  await recordEvent(ctx.sql, {
-    merchant_id: ctx.merchantId,
-    order_id: order.order_id,
-    type: 'capture.created',
-    payload: { capture_id: capture.capture_id, captured_amount: capture.captured_amount, status },
-    created_at: ctx.now,
-  });
   const location = `${orderUrl(ctx, order.order_id)}/captures/${capture.capture_id}`;
   return { status: 201, headers: { location, 'capture-id': capture.capture_id } };
 }

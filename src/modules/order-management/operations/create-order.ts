@@ -4,7 +4,6 @@
  */
 import { MS_PER_DAY } from '../../../platform/clock.js';
 import { newId, newKlarnaReference } from '../../../platform/ids.js';
-import { recordEvent } from '../../../platform/events.js';
 import type { Address, Customer, InitialPaymentMethod, OrderLine } from '../../../kernel/schemas.js';
 import { knownAddressFields } from '../../../kernel/schemas.js';
 import type { FraudStatus, OrderAggregate, OrderRecord } from '../order.js';
@@ -66,12 +65,5 @@ export async function createAuthorizedOrder(ctx: OperationContext, input: NewOrd
   };
   const aggregate: OrderAggregate = { ...order, captures: [], refunds: [] };
   await insertOrder(ctx.sql, order);
-  await recordEvent(ctx.sql, {
-    merchant_id: ctx.merchantId,
-    order_id: order.order_id,
-    type: 'order.created',
-    payload: { source: input.source, order_amount: order.order_amount, fraud_status: order.fraud_status },
-    created_at: ctx.now,
-  });
   return aggregate;
 }

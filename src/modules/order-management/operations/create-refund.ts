@@ -1,7 +1,6 @@
 /** POST /orders/{order_id}/refunds (§1.6), with return fees and allocation to captures. */
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { newId } from '../../../platform/ids.js';
-import { recordEvent } from '../../../platform/events.js';
 import { lineTotalErrors, sumTotals } from '../../../kernel/order-lines.js';
 import type { OrderLine } from '../../../kernel/schemas.js';
 import { badLines, refundNotAllowed } from '../errors.js';
@@ -101,13 +100,6 @@ export async function createRefund(ctx: OperationContext, orderId: string, body:
   }
   // Refunds never change the order status (§1.3: OM has no REFUNDED status).
   await updateOrder(ctx.sql, order, { refunded_amount: order.refunded_amount + refund.refunded_amount }, ctx.now);
-  await recordEvent(ctx.sql, {
-    merchant_id: ctx.merchantId,
-    order_id: order.order_id,
-    type: 'refund.created',
-    payload: { refund_id: refund.refund_id, refunded_amount: refund.refunded_amount, allocations: refund.allocations },
-    created_at: ctx.now,
-  });
   const location = `${orderUrl(ctx, order.order_id)}/refunds/${refund.refund_id}`;
   return { status: 201, headers: { location, 'refund-id': refund.refund_id } };
 }
