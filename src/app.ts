@@ -67,12 +67,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerBodyParsing(app);
   const knownPaths = trackRoutePaths(app);
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style, so a remembered credential costs no promise on the hot path.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(CORRELATION_HEADER, request.id);
-    if (request.routeOptions.config.auth === false || request.is404) return;
-    const merchant = await deps.authenticator.authenticate(request.headers.authorization);
-    if (!merchant) throw unauthorized();
-    request.merchant = merchant;
+    if (request.routeOptions.config.auth === false || request.is404) return done();
+    const header = request.headers.authorization;
+    const known = deps.authenticator.cached(header);
+    if (known !== undefined) {
+      request.merchant = known;
+      return done(known ? undefined : unauthorized());
+    }
+    deps.authenticator.authenticate(header).then((merchant) => {
+      request.merchant = merchant;
+      done(merchant ? undefined : unauthorized());
+    }, done);
   });
 
   app.setErrorHandler((error: AnyError, request, reply) => sendError(error, request, reply));

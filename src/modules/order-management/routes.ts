@@ -14,7 +14,15 @@ import { createCapture } from './operations/create-capture.js';
 import { createRefund } from './operations/create-refund.js';
 import { extendAuthorizationTime } from './operations/extend-authorization-time.js';
 import { extendDueDate } from './operations/extend-due-date.js';
-import { findCaptureResponse, findRefundResponse, readDueDateOptions, readOrder, readOrderDocument, readOrderResponse } from './operations/read-order.js';
+import {
+  OrderDocumentCache,
+  findCaptureResponse,
+  findRefundResponse,
+  readDueDateOptions,
+  readOrder,
+  readOrderDocument,
+  readOrderResponse,
+} from './operations/read-order.js';
 import { releaseRemainingAuthorization } from './operations/release-remaining-authorization.js';
 import { triggerSendOut } from './operations/trigger-send-out.js';
 import { updateAuthorization } from './operations/update-authorization.js';
@@ -49,6 +57,7 @@ export function sendResult(reply: FastifyReply, result: WriteResult): FastifyRep
 
 export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
   const { db, clock, config } = deps;
+  const documents = new OrderDocumentCache(db);
 
   /** One write on one order: one transaction, idempotency, the merchant's settings. */
   const write = async (
@@ -79,7 +88,7 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
 
   // The hot read: the stored document goes out as it is, without parsing or serialising.
   app.get(`${BASE}`, { schema: { params: OrderParams } }, async (request, reply) => {
-    const document = await readOrderDocument(db, clock, merchantOf(request), request.params.order_id);
+    const document = await readOrderDocument(documents, clock, merchantOf(request), request.params.order_id);
     const body = typeof document === 'string' ? document : JSON.stringify(document);
     return reply.type('application/json; charset=utf-8').serializer(passThrough).send(body);
   });
@@ -121,12 +130,12 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
   );
 
   app.get(`${BASE}/captures`, { schema: { params: OrderParams, response: { 200: Type.Array(CaptureResponse), ...errors } } }, async (request) => {
-    const order = await readOrderResponse(db, clock, merchantOf(request), request.params.order_id);
+    const order = await readOrderResponse(documents, clock, merchantOf(request), request.params.order_id);
     return order.captures;
   });
 
   app.get(`${BASE}/captures/:capture_id`, { schema: { params: CaptureParams, response: { 200: CaptureResponse, ...errors } } }, async (request) => {
-    const order = await readOrderResponse(db, clock, merchantOf(request), request.params.order_id);
+    const order = await readOrderResponse(documents, clock, merchantOf(request), request.params.order_id);
     return findCaptureResponse(order, request.params.capture_id);
   });
 
@@ -157,7 +166,7 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
   );
 
   app.get(`${BASE}/refunds/:refund_id`, { schema: { params: RefundParams, response: { 200: RefundResponse, ...errors } } }, async (request) => {
-    const order = await readOrderResponse(db, clock, merchantOf(request), request.params.order_id);
+    const order = await readOrderResponse(documents, clock, merchantOf(request), request.params.order_id);
     return findRefundResponse(order, request.params.refund_id);
   });
 }

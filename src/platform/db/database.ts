@@ -30,6 +30,11 @@ export interface Db {
   transaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** ` for update` on PostgreSQL; empty on SQLite, where the transaction already holds the lock. */
   readonly forUpdate: string;
+  /**
+   * SQLite: a number that changes whenever any connection (this process's writer or another
+   * process) has committed since the last call, so read caches can be exact. PostgreSQL: undefined.
+   */
+  dataVersion(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -70,6 +75,7 @@ export function openDatabase(databaseUrl: string, options: { poolMax?: number } 
     dialect: 'postgres',
     read: new PgSql(pool),
     forUpdate: ' for update',
+    dataVersion: () => undefined,
     async transaction(fn) {
       const client = await pool.connect();
       let broken: Error | undefined;
@@ -114,6 +120,7 @@ function openSqliteDatabase(file: string): Db {
     dialect: 'sqlite',
     read: readerConnection ? new SqliteSql(readerConnection) : writer,
     forUpdate: '',
+    dataVersion: readerConnection ? () => readerConnection.pragma('data_version', { simple: true }) as number : () => undefined,
     transaction: (fn) => committer.run(fn),
     async close() {
       await kysely.destroy();

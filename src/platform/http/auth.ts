@@ -11,6 +11,8 @@ export const AUTH_CACHE_TTL_MS = 60_000;
 export const AUTH_CACHE_MAX_ENTRIES = 10_000;
 const MAX_AUTH_HEADER_LENGTH = 4096;
 
+const digestOf = (header: string): string => createHash('sha256').update(header).digest('base64');
+
 /** Who is calling. Settings are read where they are used, so a change is seen at once by every process. */
 export interface AuthenticatedMerchant {
   readonly merchant_id: string;
@@ -27,13 +29,22 @@ export class Authenticator {
 
   constructor(private readonly db: Db) {}
 
+  /**
+   * The remembered verdict for a header without waiting (the hot path): the merchant, null for
+   * missing or known-wrong credentials, undefined when it has to be verified.
+   */
+  cached(header: string | undefined): AuthenticatedMerchant | null | undefined {
+    if (header === undefined || header.length > MAX_AUTH_HEADER_LENGTH) return null;
+    const entry = this.cache.get(digestOf(header));
+    return entry && entry.expiresAt > Date.now() ? entry.merchant : undefined;
+  }
+
   /** The merchant for an `Authorization` header, or null when it is missing or wrong. */
   async authenticate(header: string | undefined): Promise<AuthenticatedMerchant | null> {
-    if (header === undefined || header.length > MAX_AUTH_HEADER_LENGTH) return null;
-    const digest = createHash('sha256').update(header).digest('base64');
-    const cached = this.cache.get(digest);
+    const known = this.cached(header);
+    if (known !== undefined || header === undefined) return known ?? null;
+    const digest = digestOf(header);
     const wallNow = Date.now();
-    if (cached && cached.expiresAt > wallNow) return cached.merchant;
     const merchant = await this.verify(header);
     if (this.cache.size >= AUTH_CACHE_MAX_ENTRIES) this.cache.clear();
     // Failures are cached too, so a client hammering wrong credentials costs one scrypt per TTL.

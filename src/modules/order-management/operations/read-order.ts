@@ -6,15 +6,48 @@ import { noSuchCapture, noSuchOrder, notAllowed, refundNotFound } from '../error
 import type { CaptureRecord, OrderAggregate, OrderStatus } from '../order.js';
 import { effectiveStatus } from '../order.js';
 import { assembleOrderDocument, loadOrder, loadOrderDocument } from '../order.repository.js';
+import type { OrderDocumentRow } from '../order.repository.js';
 import type { CaptureResponse, OrderResponse, RefundResponse } from '../schemas.js';
 import { dueDateOptions } from './extend-due-date.js';
+
+export const DOCUMENT_CACHE_MAX_ENTRIES = 10_000;
+
+/**
+ * Stored order documents of this process, exact: on SQLite every read first asks whether anything
+ * was committed since (`data_version`, answered from the WAL index without reading a table) and the
+ * cache is emptied when it was. Without such a signal (PostgreSQL) nothing is cached.
+ */
+export class OrderDocumentCache {
+  private readonly rows = new Map<string, OrderDocumentRow>();
+  private version: number | undefined;
+
+  constructor(private readonly db: Db) {}
+
+  async load(merchantId: string, orderId: string): Promise<OrderDocumentRow | undefined> {
+    const version = this.db.dataVersion();
+    if (version === undefined) return loadOrderDocument(this.db.read, merchantId, orderId);
+    if (version !== this.version) {
+      this.rows.clear();
+      this.version = version;
+    }
+    const key = `${merchantId} ${orderId}`;
+    const hit = this.rows.get(key);
+    if (hit) return hit;
+    const row = await loadOrderDocument(this.db.read, merchantId, orderId);
+    if (row) {
+      if (this.rows.size >= DOCUMENT_CACHE_MAX_ENTRIES) this.rows.clear();
+      this.rows.set(key, row);
+    }
+    return row;
+  }
+}
 
 /**
  * The order as GET answers it: the stored document, as JSON text when it is current (the common
  * case: no parsing, no serialising), or patched when the authorization ran out since it was written.
  */
-export async function readOrderDocument(db: Db, clock: Clock, merchantId: string, orderId: string): Promise<string | OrderResponse> {
-  const row = await loadOrderDocument(db.read, merchantId, orderId);
+export async function readOrderDocument(cache: OrderDocumentCache, clock: Clock, merchantId: string, orderId: string): Promise<string | OrderResponse> {
+  const row = await cache.load(merchantId, orderId);
   if (!row) throw noSuchOrder(orderId);
   const now = clock.wallClock() + (row.clock_offset ?? 0);
   const document = assembleOrderDocument(row);
@@ -23,8 +56,8 @@ export async function readOrderDocument(db: Db, clock: Clock, merchantId: string
   return { ...order, status: 'EXPIRED', remaining_authorized_amount: 0 };
 }
 
-export async function readOrderResponse(db: Db, clock: Clock, merchantId: string, orderId: string): Promise<OrderResponse> {
-  const document = await readOrderDocument(db, clock, merchantId, orderId);
+export async function readOrderResponse(cache: OrderDocumentCache, clock: Clock, merchantId: string, orderId: string): Promise<OrderResponse> {
+  const document = await readOrderDocument(cache, clock, merchantId, orderId);
   return typeof document === 'string' ? (JSON.parse(document) as OrderResponse) : document;
 }
 
