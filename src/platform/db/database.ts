@@ -104,6 +104,7 @@ function openSqliteDatabase(file: string): Db {
   const writer = new SqliteSql(writerConnection);
   // WAL lets a second connection read committed data while the writer holds its transaction.
   const readerConnection = inMemory ? null : openSqlite(file, true);
+  const dataVersion = readerConnection?.prepare('pragma data_version').pluck();
   const mutex = new Mutex();
   const driver = new SharedSqliteDriver(writer, writerConnection, mutex);
   const committer = new GroupCommitter(writer, writerConnection, mutex);
@@ -120,7 +121,7 @@ function openSqliteDatabase(file: string): Db {
     dialect: 'sqlite',
     read: readerConnection ? new SqliteSql(readerConnection) : writer,
     forUpdate: '',
-    dataVersion: readerConnection ? () => readerConnection.pragma('data_version', { simple: true }) as number : () => undefined,
+    dataVersion: dataVersion ? () => dataVersion.get() as number : () => undefined,
     transaction: (fn) => committer.run(fn),
     async close() {
       await kysely.destroy();
