@@ -4,7 +4,7 @@ import type { App, AppDeps } from '../../app.js';
 import { ErrorEnvelope } from '../../kernel/schemas.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';
 import { readIdempotencyKey, runWrite } from '../../platform/http/idempotency.js';
-import { readSettings } from '../merchants/merchant.js';
+import { parseSettings, readSettings } from '../merchants/merchant.js';
 import { Type } from 'typebox';
 import type { OperationContext } from './operations/context.js';
 import { acknowledgeOrder } from './operations/acknowledge-order.js';
@@ -68,15 +68,11 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
     const merchantId = request.merchant?.merchant_id;
     if (!merchantId) throw new Error('write without an authenticated merchant');
     const idempotencyKey = readIdempotencyKey(request.headers['klarna-idempotency-key']);
-    const settings = await readSettings(db, merchantId);
     const result = await runWrite(
       db,
       clock,
-      { merchantId, idempotencyKey, correlationId: request.id, replayErrors: settings.idempotency_replays_errors },
-      async ({ sql, now }) => {
-        const ctx: OperationContext = { db, sql, now, merchantId, settings, publicUrl: config.publicUrl };
-        return operation(ctx);
-      },
+      { merchantId, idempotencyKey, correlationId: request.id, replayErrors: (json) => parseSettings(json).idempotency_replays_errors },
+      ({ sql, now, settingsJson }) => operation({ db, sql, now, merchantId, settings: parseSettings(settingsJson), publicUrl: config.publicUrl }),
     );
     return sendResult(reply, result);
   };

@@ -9,7 +9,7 @@ import { badValue } from '../../platform/http/errors.js';
 import { readIdempotencyKey, runWrite } from '../../platform/http/idempotency.js';
 import { marketErrors } from '../../kernel/markets.js';
 import { orderTotalsErrors } from '../../kernel/order-lines.js';
-import { DEFAULT_SETTINGS, findMerchantById } from '../merchants/merchant.js';
+import { DEFAULT_SETTINGS, findMerchantById, parseSettings } from '../merchants/merchant.js';
 import { createAuthorizedOrder } from '../order-management/operations/create-order.js';
 import { orderUrl } from '../order-management/operations/context.js';
 import { sendResult } from '../order-management/routes.js';
@@ -41,18 +41,19 @@ export function registerSandboxRoutes(app: App, deps: AppDeps): void {
     const body = request.body;
     const errors = sandboxOrderErrors(body);
     if (errors.length > 0) throw badValue(...errors.map((f) => `Bad value: ${f}`));
-    const merchant = await requireMerchant(request.merchant?.merchant_id);
+    const merchantId = request.merchant?.merchant_id;
+    if (merchantId === undefined) throw new Error('sandbox request without an authenticated merchant');
     const result = await runWrite(
       db,
       clock,
       {
-        merchantId: merchant.merchant_id,
+        merchantId,
         idempotencyKey: readIdempotencyKey(request.headers['klarna-idempotency-key']),
         correlationId: request.id,
-        replayErrors: merchant.settings.idempotency_replays_errors,
+        replayErrors: (json) => parseSettings(json).idempotency_replays_errors,
       },
-      async ({ sql, now }) => {
-        const ctx = { db, sql, now, merchantId: merchant.merchant_id, settings: merchant.settings, publicUrl: config.publicUrl };
+      async ({ sql, now, settingsJson }) => {
+        const ctx = { db, sql, now, merchantId, settings: parseSettings(settingsJson), publicUrl: config.publicUrl };
         const order = await createAuthorizedOrder(ctx, { ...body, source: 'sandbox' });
         return { status: 201, headers: { location: orderUrl(ctx, order.order_id) }, body: presentOrder(order, now) };
       },

@@ -27,14 +27,16 @@ export interface WriteContext {
   sql: Sql;
   /** Server time at the start of the transaction (sandbox offset included). */
   now: number;
+  /** The merchant's settings as stored (JSON text), read in the same statement as the time. */
+  settingsJson: string;
 }
 
 export interface WriteOptions {
   merchantId: string;
   idempotencyKey: string | undefined;
   correlationId: string;
-  /** Whether a refusal (4xx ApiError) is stored and replayed like a success. */
-  replayErrors: boolean;
+  /** Whether a refusal (4xx ApiError) is stored and replayed like a success, from the settings. */
+  replayErrors: (settingsJson: string) => boolean;
 }
 
 export function readIdempotencyKey(header: string | string[] | undefined): string | undefined {
@@ -55,9 +57,15 @@ export async function runWrite(
   operation: (ctx: WriteContext) => Promise<WriteResult>,
 ): Promise<WriteResult> {
   return db.transaction(async (sql) => {
-    const now = await clock.now(sql);
+    const start = await sql.get<{ offset_ms: number; settings: string | null }>(
+      'select offset_ms, (select settings from merchants where merchant_id = ?) as settings from sandbox_clock where id = 1',
+      [options.merchantId],
+    );
+    if (!start || start.settings === null) throw new Error(`no clock or no merchant ${options.merchantId}`);
+    const now = clock.wallClock() + start.offset_ms;
+    const settingsJson = start.settings;
     const key = options.idempotencyKey;
-    if (key === undefined) return operation({ sql, now });
+    if (key === undefined) return operation({ sql, now, settingsJson });
 
     const replay = await claimKey(sql, options.merchantId, key, now);
     if (replay) return withCorrelationId(replay, options.correlationId);
@@ -65,9 +73,9 @@ export async function runWrite(
     await sql.exec('savepoint idempotent_operation');
     let result: WriteResult;
     try {
-      result = await operation({ sql, now });
+      result = await operation({ sql, now, settingsJson });
     } catch (error) {
-      if (!(error instanceof ApiError) || !options.replayErrors || error.statusCode >= 500) throw error;
+      if (!(error instanceof ApiError) || !options.replayErrors(settingsJson) || error.statusCode >= 500) throw error;
       // Undo whatever the refused operation touched, but keep the key with its answer.
       await sql.exec('rollback to savepoint idempotent_operation');
       result = { status: error.statusCode, headers: { ...error.headers }, body: envelope(error, options.correlationId) };
