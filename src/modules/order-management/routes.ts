@@ -85,7 +85,7 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
   // The hot read: the stored document goes out as it is, without parsing or serialising.
   app.get(`${BASE}`, { schema: { params: OrderParams } }, async (request, reply) => {
     const document = await readOrderDocument(documents, clock, merchantOf(request), request.params.order_id);
-    const body = typeof document === 'string' ? document : JSON.stringify(document);
+    const body = Buffer.isBuffer(document) ? document : JSON.stringify(document);
     return reply.type('application/json; charset=utf-8').serializer(passThrough).send(body);
   });
 

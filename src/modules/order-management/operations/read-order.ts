@@ -6,7 +6,6 @@ import { noSuchCapture, noSuchOrder, notAllowed, refundNotFound } from '../error
 import type { CaptureRecord, OrderAggregate, OrderStatus } from '../order.js';
 import { effectiveStatus } from '../order.js';
 import { assembleOrderDocument, loadOrder, loadOrderDocument } from '../order.repository.js';
-import type { OrderDocumentRow } from '../order.repository.js';
 import type { CaptureResponse, OrderResponse, RefundResponse } from '../schemas.js';
 import { dueDateOptions } from './extend-due-date.js';
 
@@ -17,28 +16,47 @@ export const DOCUMENT_CACHE_MAX_ENTRIES = 10_000;
  * was committed since (`data_version`, answered from the WAL index without reading a table) and the
  * cache is emptied when it was. Without such a signal (PostgreSQL) nothing is cached.
  */
+export interface StoredOrder {
+  status: OrderStatus;
+  expires_at: number;
+  clock_offset: number;
+  /** The whole order as JSON, encoded once. */
+  body: Buffer;
+}
+
 export class OrderDocumentCache {
-  private readonly rows = new Map<string, OrderDocumentRow>();
+  private readonly orders = new Map<string, StoredOrder>();
   private version: number | undefined;
 
   constructor(private readonly db: Db) {}
 
-  async load(merchantId: string, orderId: string): Promise<OrderDocumentRow | undefined> {
+  async load(merchantId: string, orderId: string): Promise<StoredOrder | undefined> {
     const version = this.db.dataVersion();
-    if (version === undefined) return loadOrderDocument(this.db.read, merchantId, orderId);
+    if (version === undefined) return this.fetch(merchantId, orderId);
     if (version !== this.version) {
-      this.rows.clear();
+      this.orders.clear();
       this.version = version;
     }
     const key = `${merchantId} ${orderId}`;
-    const hit = this.rows.get(key);
+    const hit = this.orders.get(key);
     if (hit) return hit;
-    const row = await loadOrderDocument(this.db.read, merchantId, orderId);
-    if (row) {
-      if (this.rows.size >= DOCUMENT_CACHE_MAX_ENTRIES) this.rows.clear();
-      this.rows.set(key, row);
+    const stored = await this.fetch(merchantId, orderId);
+    if (stored) {
+      if (this.orders.size >= DOCUMENT_CACHE_MAX_ENTRIES) this.orders.clear();
+      this.orders.set(key, stored);
     }
-    return row;
+    return stored;
+  }
+
+  private async fetch(merchantId: string, orderId: string): Promise<StoredOrder | undefined> {
+    const row = await loadOrderDocument(this.db.read, merchantId, orderId);
+    if (!row) return undefined;
+    return {
+      status: row.status as OrderStatus,
+      expires_at: row.expires_at,
+      clock_offset: row.clock_offset ?? 0,
+      body: Buffer.from(assembleOrderDocument(row)),
+    };
   }
 }
 
@@ -46,19 +64,18 @@ export class OrderDocumentCache {
  * The order as GET answers it: the stored document, as JSON text when it is current (the common
  * case: no parsing, no serialising), or patched when the authorization ran out since it was written.
  */
-export async function readOrderDocument(cache: OrderDocumentCache, clock: Clock, merchantId: string, orderId: string): Promise<string | OrderResponse> {
-  const row = await cache.load(merchantId, orderId);
-  if (!row) throw noSuchOrder(orderId);
-  const now = clock.wallClock() + (row.clock_offset ?? 0);
-  const document = assembleOrderDocument(row);
-  if (effectiveStatus({ status: row.status as OrderStatus, expires_at: row.expires_at }, now) !== 'EXPIRED') return document;
-  const order = JSON.parse(document) as OrderResponse;
+export async function readOrderDocument(cache: OrderDocumentCache, clock: Clock, merchantId: string, orderId: string): Promise<Buffer | OrderResponse> {
+  const stored = await cache.load(merchantId, orderId);
+  if (!stored) throw noSuchOrder(orderId);
+  const now = clock.wallClock() + stored.clock_offset;
+  if (effectiveStatus(stored, now) !== 'EXPIRED') return stored.body;
+  const order = JSON.parse(stored.body.toString('utf8')) as OrderResponse;
   return { ...order, status: 'EXPIRED', remaining_authorized_amount: 0 };
 }
 
 export async function readOrderResponse(cache: OrderDocumentCache, clock: Clock, merchantId: string, orderId: string): Promise<OrderResponse> {
   const document = await readOrderDocument(cache, clock, merchantId, orderId);
-  return typeof document === 'string' ? (JSON.parse(document) as OrderResponse) : document;
+  return Buffer.isBuffer(document) ? (JSON.parse(document.toString('utf8')) as OrderResponse) : document;
 }
 
 /** The order from its rows (for answers that need more than the document holds). */
