@@ -58,7 +58,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('captures')
-    .addColumn('capture_id', 'varchar(64)', (c) => c.primaryKey())
+    .addColumn('capture_id', 'varchar(64)', (c) => c.notNull())
     .addColumn('order_id', 'varchar(64)', (c) => c.notNull().references('orders.order_id'))
     .addColumn('merchant_id', 'varchar(64)', (c) => c.notNull())
     .addColumn('seq', 'integer', (c) => c.notNull())
@@ -75,7 +75,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('due_date_extension_fee', 'bigint')
     .addColumn('captured_at', 'bigint', (c) => c.notNull())
     .addColumn('document', 'text', (c) => c.notNull())
-    .addUniqueConstraint('captures_order_seq_uq', ['order_id', 'seq'])
+    // Clustered by order (SQLite: WITHOUT ROWID), so a capture is one B-tree insert next to its
+    // order's other captures. capture_id is a random UUID, found through its order.
+    .addPrimaryKeyConstraint('captures_pk', ['order_id', 'seq'])
+    .$call((table) => (isPostgres ? table : table.modifyEnd(sql`without rowid`)))
     .execute();
 
   await db.schema

@@ -282,7 +282,7 @@ export interface CaptureChange {
 }
 
 /** Applies the change to the capture row and rewrites its stored document. */
-export async function updateCapture(sql: Sql, capture: CaptureRecord, change: CaptureChange): Promise<void> {
+export async function updateCapture(sql: Sql, orderId: string, capture: CaptureRecord, change: CaptureChange): Promise<void> {
   const updated: CaptureRecord = { ...capture };
   const columns: string[] = [];
   const values: SqlParam[] = [];
@@ -294,8 +294,8 @@ export async function updateCapture(sql: Sql, capture: CaptureRecord, change: Ca
   }
   if (columns.length === 0) return;
   columns.push('document = ?');
-  values.push(JSON.stringify(presentCapture(updated)), capture.capture_id);
-  await sql.run(`update captures set ${columns.join(', ')} where capture_id = ?`, values);
+  values.push(JSON.stringify(presentCapture(updated)), orderId, capture.seq);
+  await sql.run(`update captures set ${columns.join(', ')} where order_id = ? and seq = ?`, values);
 }
 
 export async function insertRefund(sql: Sql, orderId: string, merchantId: string, refund: RefundRecord): Promise<void> {

@@ -29,6 +29,6 @@ export async function addCaptureShippingInfo(
   const capture = findCaptureOrThrow(order, captureId, action);
   const shippingInfo = [...capture.shipping_info, ...body.shipping_info];
   if (shippingInfo.length > MAX_STORED_SHIPPING_INFO) throw notAllowed(`A capture holds at most ${MAX_STORED_SHIPPING_INFO} shipping info items.`);
-  await updateCapture(ctx.sql, capture, { shipping_info: shippingInfo });
+  await updateCapture(ctx.sql, order.order_id, capture, { shipping_info: shippingInfo });
   return { status: 204 };
 }

@@ -96,7 +96,7 @@ export async function createRefund(ctx: OperationContext, orderId: string, body:
   for (const allocation of refund.allocations) {
     const capture = order.captures.find((c) => c.capture_id === allocation.capture_id);
     if (!capture) throw new Error('allocation to an unknown capture');
-    await updateCapture(ctx.sql, capture, { refunded_amount: capture.refunded_amount + allocation.amount });
+    await updateCapture(ctx.sql, order.order_id, capture, { refunded_amount: capture.refunded_amount + allocation.amount });
   }
   // Refunds never change the order status (§1.3: OM has no REFUNDED status).
   await updateOrder(ctx.sql, order, { refunded_amount: order.refunded_amount + refund.refunded_amount }, ctx.now);

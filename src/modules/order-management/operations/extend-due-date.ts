@@ -33,7 +33,7 @@ export async function extendDueDate(ctx: OperationContext, orderId: string, capt
   if (!chosen) {
     throw notAllowed(`${body.number_of_days} days is not an available option (${options.map((o) => o.number_of_days).join(', ')}). ${action}`);
   }
-  await updateCapture(ctx.sql, capture, { due_date_extension_days: chosen.number_of_days, due_date_extension_fee: chosen.amount });
+  await updateCapture(ctx.sql, order.order_id, capture, { due_date_extension_days: chosen.number_of_days, due_date_extension_fee: chosen.amount });
   await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,
     order_id: order.order_id,
