@@ -6,7 +6,7 @@ import type { Db } from './db/database.js';
 import type { Sql } from './db/sql.js';
 
 export const MS_PER_SECOND = 1000;
-export const MS_PER_MINUTE = 60 * MS_PER_SECOND;
+const MS_PER_MINUTE = 60 * MS_PER_SECOND;
 export const MS_PER_HOUR = 60 * MS_PER_MINUTE;
 export const MS_PER_DAY = 24 * MS_PER_HOUR;
 /** Upper bound of one clock advance: ten years. */

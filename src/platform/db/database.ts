@@ -8,7 +8,6 @@ import pg from 'pg';
 import type { Database } from './schema.js';
 import { Mutex, PgSql, SqliteSql } from './sql.js';
 import { GroupCommitter } from './group-commit.js';
-import { BACKSTOP_AUTOCHECKPOINT_PAGES, startCheckpointer } from './checkpointer.js';
 import type { Sql } from './sql.js';
 import * as m0001 from '../../../migrations/0001_initial.js';
 
@@ -57,7 +56,6 @@ function openSqlite(file: string, readonly: boolean): SqliteDatabase.Database {
     // WAL + NORMAL: a committed transaction survives a process crash (SIGKILL); only power loss can
     // drop the last commits.
     connection.pragma('synchronous = NORMAL');
-    connection.pragma(`wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
     connection.pragma('foreign_keys = ON');
   }
   // Savepoints (one per operation in a group commit) and sorts keep their work in memory, not in temp files.
@@ -107,7 +105,6 @@ function openSqliteDatabase(file: string): Db {
   // WAL lets a second connection read committed data while the writer holds its transaction.
   const readerConnection = inMemory ? null : openSqlite(file, true);
   const dataVersion = readerConnection?.prepare('pragma data_version').pluck();
-  const checkpointer = inMemory ? null : startCheckpointer(file);
   const mutex = new Mutex();
   const driver = new SharedSqliteDriver(writer, writerConnection, mutex);
   const committer = new GroupCommitter(writer, writerConnection, mutex);
@@ -127,7 +124,6 @@ function openSqliteDatabase(file: string): Db {
     dataVersion: dataVersion ? () => dataVersion.get() as number : () => undefined,
     transaction: (fn) => committer.run(fn),
     async close() {
-      await checkpointer?.stop();
       await kysely.destroy();
       readerConnection?.close();
     },
@@ -236,10 +232,6 @@ async function currentSchema(db: Db): Promise<string | undefined> {
 /** A Kysely transaction (off the hot path); on SQLite it begins IMMEDIATE like every write. */
 export async function inTransaction<T>(db: Db, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
   return db.kysely.transaction().execute(fn);
-}
-
-export function lockForUpdate<QB extends { forUpdate(): QB }>(db: Db, qb: QB): QB {
-  return db.dialect === 'postgres' ? qb.forUpdate() : qb;
 }
 
 export async function ping(db: Db): Promise<void> {

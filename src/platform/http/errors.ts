@@ -34,7 +34,6 @@ export const notFoundRoute = (method: string, url: string) =>
   new ApiError(404, 'NOT_FOUND', [`No route for ${method} ${url.split('?')[0] ?? ''}`]);
 export const methodNotAllowed = (method: string, url: string) =>
   new ApiError(405, 'METHOD_NOT_ALLOWED', [`Method ${method} is not allowed on ${url.split('?')[0] ?? ''}`]);
-export const conflict = (...messages: string[]) => new ApiError(409, 'CONFLICT', messages);
 export const requestTooLarge = () => new ApiError(413, 'REQUEST_TOO_LARGE', ['Request is too large']);
 export const unsupportedMediaType = (type: string) =>
   new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', [`Content type ${type} is not supported; send application/json`]);
