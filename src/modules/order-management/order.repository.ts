@@ -4,43 +4,17 @@
  * `document`: itself as Order Management answers it, rewritten whenever the row changes, so a GET is
  * one statement that joins stored JSON text without parsing or serialising it.
  */
-import type { Db } from '../../platform/db/database.js';
+import type { Db, Executor } from '../../platform/db/database.js';
 import type { Sql, SqlParam } from '../../platform/db/sql.js';
-import type { Executor } from '../../platform/db/database.js';
+import type { CapturesTable, OrdersTable, RefundsTable } from '../../platform/db/schema.js';
 import type { CaptureRecord, FraudStatus, OrderAggregate, OrderRecord, OrderStatus, RefundRecord } from './order.js';
 import { presentCapture, presentOrderCore, presentRefund } from './schemas.js';
 
 const parse = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
-interface OrderRow {
-  order_id: string;
-  merchant_id: string;
-  status: string;
-  fraud_status: string;
-  purchase_country: string;
-  purchase_currency: string;
-  locale: string;
-  order_amount: number;
-  original_order_amount: number;
-  captured_amount: number;
-  refunded_amount: number;
-  order_lines: string;
-  merchant_reference1: string | null;
-  merchant_reference2: string | null;
-  merchant_data: string | null;
-  klarna_reference: string;
-  customer: string | null;
-  billing_address: string | null;
-  shipping_address: string | null;
-  initial_payment_method: string | null;
-  selected_shipping_option: string | null;
-  shipping_info: string;
-  capture_count: number;
-  created_at: number;
-  expires_at: number;
-  acknowledged_at: number | null;
-}
+/** The columns an operation reads; `updated_at` and `document` are written only. */
+type OrderRow = Omit<OrdersTable, 'updated_at' | 'document'>;
 
 const ORDER_COLUMNS =
   'order_id, merchant_id, status, fraud_status, purchase_country, purchase_currency, locale, order_amount, ' +
@@ -63,21 +37,8 @@ function toOrder(row: OrderRow): OrderRecord {
   };
 }
 
-interface CaptureRow {
-  capture_id: string;
-  seq: number;
-  captured_amount: number;
-  refunded_amount: number;
-  description: string | null;
-  reference: string | null;
-  order_lines: string;
-  shipping_info: string;
-  billing_address: string | null;
-  shipping_address: string | null;
-  due_date_extension_days: number | null;
-  due_date_extension_fee: number | null;
-  captured_at: number;
-}
+
+type CaptureRow = Omit<CapturesTable, 'order_id' | 'merchant_id' | 'shipping_delay' | 'document'>;
 
 function toCapture(row: CaptureRow, orderReference: string): CaptureRecord {
   return {
@@ -90,15 +51,8 @@ function toCapture(row: CaptureRow, orderReference: string): CaptureRecord {
   };
 }
 
-interface RefundRow {
-  refund_id: string;
-  refunded_amount: number;
-  description: string | null;
-  reference: string | null;
-  order_lines: string;
-  allocations: string;
-  refunded_at: number;
-}
+
+type RefundRow = Omit<RefundsTable, 'order_id' | 'merchant_id' | 'document'>;
 
 function toRefund(row: RefundRow): RefundRecord {
   return { ...row, order_lines: JSON.parse(row.order_lines), allocations: JSON.parse(row.allocations) };

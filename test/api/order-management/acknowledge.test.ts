@@ -2,15 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { availableDialects } from '../../helpers/databases.js';
 import { buildTestApp } from '../../helpers/harness.js';
-import type { TestApp, TestResponse } from '../../helpers/harness.js';
-
-const om = (orderId: string, path = ''): string => `/ordermanagement/v1/orders/${orderId}${path}`;
-
-function assertNoContent(res: TestResponse): void {
-  assert.equal(res.status, 204, res.body);
-  assert.equal(res.body, '');
-  assert.equal(res.headers['content-type'], undefined, 'a 204 carries no content type');
-}
+import type { TestApp } from '../../helpers/harness.js';
+import { assertNoContent, om } from '../../helpers/assertions.js';
 
 async function events(t: TestApp, orderId: string): Promise<{ type: string; order_id: string }[]> {
   const res = await t.get(`/sandbox/v1/events?order_id=${orderId}`);

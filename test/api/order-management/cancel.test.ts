@@ -3,8 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { availableDialects } from '../../helpers/databases.js';
 import { OTHER_MERCHANT, buildTestApp } from '../../helpers/harness.js';
 import type { TestApp, TestResponse } from '../../helpers/harness.js';
-
-const om = (orderId: string, path = ''): string => `/ordermanagement/v1/orders/${orderId}${path}`;
+import { om } from '../../helpers/assertions.js';
 
 function assertError(res: TestResponse, status: number, code: string, message?: string): void {
   assert.equal(res.status, status, res.body);

@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { availableDialects } from '../../helpers/databases.js';
 import { buildTestApp } from '../../helpers/harness.js';
 import type { TestApp, TestResponse } from '../../helpers/harness.js';
+import { assertNoContent, om } from '../../helpers/assertions.js';
 
-const om = (orderId: string, path = ''): string => `/ordermanagement/v1/orders/${orderId}${path}`;
 const DAY_MS = 24 * 3600 * 1000;
 const DAY_SECONDS = 24 * 3600;
 
@@ -12,12 +12,6 @@ const startOfUtcDay = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 /** The end of the UTC day that lies `days` days after `now` (the following midnight). */
 const endOfDayAfter = (now: number, days: number): string => iso(startOfUtcDay(now + days * DAY_MS) + DAY_MS);
-
-function assertNoContent(res: TestResponse): void {
-  assert.equal(res.status, 204, res.body);
-  assert.equal(res.body, '');
-  assert.equal(res.headers['content-type'], undefined, 'a 204 carries no content type');
-}
 
 function assertError(res: TestResponse, status: number, code: string): void {
   assert.equal(res.status, status, res.body);

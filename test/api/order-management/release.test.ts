@@ -3,15 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { availableDialects } from '../../helpers/databases.js';
 import { buildTestApp } from '../../helpers/harness.js';
 import type { TestApp, TestResponse } from '../../helpers/harness.js';
+import { assertNoContent, om } from '../../helpers/assertions.js';
 
-const om = (orderId: string, path = ''): string => `/ordermanagement/v1/orders/${orderId}${path}`;
 const DAY_SECONDS = 24 * 3600;
-
-function assertNoContent(res: TestResponse): void {
-  assert.equal(res.status, 204, res.body);
-  assert.equal(res.body, '');
-  assert.equal(res.headers['content-type'], undefined, 'a 204 carries no content type');
-}
 
 function assertError(res: TestResponse, status: number, code: string): void {
   assert.equal(res.status, status, res.body);

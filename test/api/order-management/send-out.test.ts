@@ -3,9 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { availableDialects } from '../../helpers/databases.js';
 import { OTHER_MERCHANT, buildTestApp } from '../../helpers/harness.js';
 import type { TestApp, TestResponse } from '../../helpers/harness.js';
-
-const om = (orderId: string, path = ''): string => `/ordermanagement/v1/orders/${orderId}${path}`;
-const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
+import { om, UNKNOWN_ID } from '../../helpers/assertions.js';
 
 interface EventView {
   type: string;

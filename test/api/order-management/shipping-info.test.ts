@@ -2,23 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { availableDialects } from '../../helpers/databases.js';
 import { buildTestApp } from '../../helpers/harness.js';
-import type { TestApp, TestResponse } from '../../helpers/harness.js';
-
-const om = (orderId: string, path = ''): string => `/ordermanagement/v1/orders/${orderId}${path}`;
-const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
-
-function assertNoContent(res: TestResponse): void {
-  assert.equal(res.status, 204, res.body);
-  assert.equal(res.body, '');
-  assert.equal(res.headers['content-type'], undefined, 'a 204 carries no content type');
-}
-
-function assertError(res: TestResponse, status: number, code: string): string[] {
-  assert.equal(res.status, status, res.body);
-  const body = res.json<{ error_code: string; error_messages: string[] }>();
-  assert.equal(body.error_code, code, res.body);
-  return body.error_messages;
-}
+import type { TestApp } from '../../helpers/harness.js';
+import { assertError, assertNoContent, om, UNKNOWN_ID } from '../../helpers/assertions.js';
 
 async function capture(t: TestApp, orderId: string, body: Record<string, unknown> = { captured_amount: 5000 }): Promise<string> {
   const res = await t.post(om(orderId, '/captures'), body);
