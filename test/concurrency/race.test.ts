@@ -21,6 +21,7 @@ import { openDatabase } from '../../src/platform/db/database.js';
 import { availableDialects, createTestDatabase } from '../helpers/databases.js';
 import type { TestDatabase } from '../helpers/databases.js';
 import { orderBody } from '../helpers/harness.js';
+import { startServerProcess } from '../helpers/process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CREDENTIAL = { username: 'race', password: 'race-secret' };
@@ -54,70 +55,29 @@ const randomInt = (min: number, max: number): number => min + Math.floor(random(
 interface ServerProcess {
   name: string;
   url: string;
-  child: ChildProcess;
   /** Where its output stands now, to read what a test made it write with output(mark). */
   mark(): number;
   /** What the process wrote since `mark` (pino JSON lines at level warn and above). */
   output(mark: number): string;
-  stop(): Promise<void>;
+  stop(): Promise<unknown>;
 }
 
 const running = new Set<ChildProcess>();
-// Should the test runner die before after() runs, take the servers with it.
+// Should the test runner die before after() runs, take the starters below with it.
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-async function startServerProcess(name: string, databaseUrl: string): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', '0', '--host', '127.0.0.1', '--database-url', databaseUrl, '--log-level', 'warn'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, KLARNA_LOCAL_MERCHANTS: `${CREDENTIAL.username}:${CREDENTIAL.password}`, PUBLIC_URL: '', PORT: '', HOST: '', DATABASE_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  running.add(child);
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', () => running.delete(child));
-
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error(`${name} did not start within ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
-    const onData = () => {
-      const match = /klarna-local listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) finish(null, match[1]);
-    };
-    const onExit = (code: number | null) => finish(new Error(`${name} exited with ${code} before listening:\n${output}`));
-    function finish(error: Error | null, value?: string) {
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.off('exit', onExit);
-      if (error || value === undefined) {
-        child.kill('SIGKILL');
-        reject(error ?? new Error('no URL'));
-      } else resolve(value);
-    }
-    child.stdout?.on('data', onData);
-    child.once('exit', onExit);
+async function startServer(name: string, databaseUrl: string): Promise<ServerProcess> {
+  const server = await startServerProcess(['--host', '127.0.0.1', '--database-url', databaseUrl], {
+    env: { KLARNA_LOCAL_MERCHANTS: `${CREDENTIAL.username}:${CREDENTIAL.password}` },
   });
-
   return {
     name,
-    url,
-    child,
-    mark: () => output.length,
-    output: (mark) => output.slice(mark),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    url: server.url,
+    mark: () => server.output().length,
+    output: (mark) => server.output().slice(mark),
+    stop: () => server.stop(),
   };
 }
 
@@ -291,8 +251,8 @@ for (const dialect of await availableDialects()) {
     before(async () => {
       database = await createTestDatabase(dialect);
       // One after the other: the first start migrates the fresh database.
-      a = await startServerProcess('A', database.url);
-      b = await startServerProcess('B', database.url);
+      a = await startServer('A', database.url);
+      b = await startServer('B', database.url);
       // Verify the credentials once per process (scrypt) before the races start.
       for (const server of [a, b]) assert.equal((await call(server, 'GET', '/sandbox/v1/settings')).status, 200);
     });

@@ -12,10 +12,18 @@ const TSX_LOADER = import.meta.resolve('tsx');
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
+  /** Everything the process has written so far (stdout and stderr). */
   output(): string;
-  /** Sends SIGTERM and resolves with the exit code. */
+  /** Sends SIGTERM (SIGKILL after STOP_TIMEOUT_MS) and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
+
+const STOP_TIMEOUT_MS = 5_000;
+const running = new Set<ChildProcess>();
+// Should the test runner die before a test's after() runs, take its servers with it.
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 export interface RunResult {
   code: number | null;
@@ -36,6 +44,8 @@ function spawnCli(args: string[], options: { cwd?: string; env?: Record<string, 
 
 export async function startServerProcess(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<ServerProcess> {
   const child = spawnCli(['serve', '--port', '0', ...args], options);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -54,6 +64,7 @@ export async function startServerProcess(args: string[], options: { cwd?: string
       clearTimeout(timer);
       reject(new Error(`server exited with ${code}:\n${out}`));
     });
+    timer.unref?.();
   });
   return {
     child,
@@ -61,7 +72,10 @@ export async function startServerProcess(args: string[], options: { cwd?: string
     output: () => out,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
     },
   };
 }
