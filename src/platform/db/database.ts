@@ -60,6 +60,10 @@ function openSqlite(file: string, readonly: boolean): SqliteDatabase.Database {
   }
   // Savepoints (one per operation in a group commit) and sorts keep their work in memory, not in temp files.
   connection.pragma('temp_store = MEMORY');
+  // A page cache large enough for the working set of a busy sandbox (the default is 2 MiB), and reads
+  // through a memory map instead of one system call per page.
+  connection.pragma('cache_size = -65536');
+  connection.pragma('mmap_size = 268435456');
   connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   return connection;
 }
