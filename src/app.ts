@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Db } from './platform/db/database.js';
 import type { Clock } from './platform/clock.js';
+import { CallbackDispatcher } from './platform/outbox/dispatcher.js';
 import type { AuthenticatedMerchant, Authenticator } from './platform/http/auth.js';
 import { ApiError, badRequest, envelope, internalError, methodNotAllowed, notFoundRoute, requestTooLarge, unauthorized, unsupportedMediaType } from './platform/http/errors.js';
 import type { ValidationStyle } from './platform/http/validation.js';
@@ -29,9 +30,19 @@ export interface AppDeps {
   clock: Clock;
   authenticator: Authenticator;
   logger: Logger;
+  /** Delivers merchant callbacks; buildApp creates one when none is given, started and stopped with the app. */
+  dispatcher?: CallbackDispatcher;
+}
+
+/** What every module's routes receive. */
+export interface ModuleDeps extends AppDeps {
+  dispatcher: CallbackDispatcher;
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    dispatcher: CallbackDispatcher;
+  }
   interface FastifyRequest {
     merchant: AuthenticatedMerchant | null;
   }
@@ -63,6 +74,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     frameworkErrors: (error, request, reply) => sendError(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
+  const dispatcher = deps.dispatcher ?? new CallbackDispatcher(deps.db, deps.clock, deps.logger, { pollIntervalMs: deps.config.callbackPollMs });
+  const moduleDeps: ModuleDeps = { ...deps, dispatcher };
+  app.decorate('dispatcher', dispatcher);
+  app.addHook('onReady', async () => dispatcher.start());
+  app.addHook('onClose', async () => dispatcher.stop());
+
   app.decorateRequest('merchant', null);
   registerBodyParsing(app);
   const knownPaths = trackRoutePaths(app);
@@ -91,9 +108,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   // Every module's routes, in one list.
-  registerOperationsRoutes(app, deps);
-  registerOrderManagementRoutes(app, deps);
-  if (deps.config.sandbox) registerSandboxRoutes(app, deps);
+  registerOperationsRoutes(app, moduleDeps);
+  registerOrderManagementRoutes(app, moduleDeps);
+  if (deps.config.sandbox) registerSandboxRoutes(app, moduleDeps);
 
   await app.ready();
   return app;

@@ -24,6 +24,8 @@ export interface Config {
   readonly sandbox: boolean;
   /** How often background work (expiry sweep) runs. */
   readonly sweepIntervalMs: number;
+  /** How often each process looks for due merchant callbacks (they are also sent at once when due). */
+  readonly callbackPollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -44,6 +46,7 @@ export interface ConfigInput {
   merchants?: string | undefined;
   sandbox?: boolean | undefined;
   sweepIntervalMs?: string | undefined;
+  callbackPollMs?: string | undefined;
 }
 
 export const DEFAULT_DATABASE_URL = `sqlite:${path.join('data', 'klarna-local.sqlite')}`;
@@ -66,7 +69,8 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   const sandboxEnv = env.KLARNA_LOCAL_SANDBOX;
   const sandbox = flags.sandbox ?? (sandboxEnv === undefined ? true : parseBoolean('KLARNA_LOCAL_SANDBOX', sandboxEnv));
   const sweepIntervalMs = parsePositiveInt('SWEEP_INTERVAL_MS', pick(flags.sweepIntervalMs, 'SWEEP_INTERVAL_MS') ?? '1000');
-  return { port, host, databaseUrl, publicUrl, publicUrlFromListen: publicUrlRaw === undefined, logLevel, merchants, sandbox, sweepIntervalMs };
+  const callbackPollMs = parsePositiveInt('CALLBACK_POLL_MS', pick(flags.callbackPollMs, 'CALLBACK_POLL_MS') ?? '200');
+  return { port, host, databaseUrl, publicUrl, publicUrlFromListen: publicUrlRaw === undefined, logLevel, merchants, sandbox, sweepIntervalMs, callbackPollMs };
 }
 
 function parsePort(raw: string): number {

@@ -12,7 +12,8 @@ import { Authenticator } from './platform/http/auth.js';
 import { deleteExpiredIdempotencyKeys } from './platform/http/idempotency.js';
 import { provisionMerchants } from './modules/merchants/provision.js';
 import type { ProvisionResult } from './modules/merchants/provision.js';
-import { expireDueOrders } from './modules/order-management/order.repository.js';
+import { applyDueWork } from './modules/due-work.js';
+import type { CallbackDispatcher } from './platform/outbox/dispatcher.js';
 
 export interface Server {
   app: App;
@@ -32,7 +33,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   });
 }
 
-/** Background work of one process: expire due orders, forget old idempotency keys. */
+/** Background work of one process: expiry, fraud decisions, old idempotency keys; wakes the dispatcher. */
 export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -42,6 +43,7 @@ export class Sweeper {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly intervalMs: number,
+    private readonly dispatcher?: CallbackDispatcher,
   ) {}
 
   start(): void {
@@ -54,7 +56,8 @@ export class Sweeper {
     this.running = (async () => {
       try {
         const now = await this.clock.now();
-        await expireDueOrders(this.db.kysely, now);
+        await applyDueWork(this.db, now);
+        this.dispatcher?.wake();
         await deleteExpiredIdempotencyKeys(this.db, now);
       } catch (error) {
         this.logger.warn({ err: error }, 'background sweep failed; retrying on the next tick');
@@ -86,7 +89,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // Routes read the public URL per request; with port 0 it is only known once listening.
   const runtimeConfig: { -readonly [K in keyof Config]: Config[K] } = { ...config };
   const app = await buildApp({ config: runtimeConfig, db, clock, authenticator, logger });
-  const sweeper = new Sweeper(db, clock, logger, config.sweepIntervalMs);
+  const sweeper = new Sweeper(db, clock, logger, config.sweepIntervalMs, app.dispatcher);
   const address = await app.listen({ port: config.port, host: config.host });
   const url = localUrl(config.host, Number(new URL(address).port));
   if (config.publicUrlFromListen) runtimeConfig.publicUrl = url;

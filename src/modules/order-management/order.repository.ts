@@ -7,7 +7,7 @@
 import type { Db, Executor } from '../../platform/db/database.js';
 import type { Sql, SqlParam } from '../../platform/db/sql.js';
 import type { CapturesTable, OrdersTable, RefundsTable } from '../../platform/db/schema.js';
-import type { CaptureRecord, FraudStatus, OrderAggregate, OrderRecord, OrderStatus, RefundRecord } from './order.js';
+import type { CaptureRecord, FraudDecision, FraudStatus, OrderAggregate, OrderRecord, OrderStatus, RefundRecord } from './order.js';
 import { presentCapture, presentOrderCore, presentRefund } from './schemas.js';
 
 const parse = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
@@ -20,7 +20,8 @@ const ORDER_COLUMNS =
   'order_id, merchant_id, status, fraud_status, purchase_country, purchase_currency, locale, order_amount, ' +
   'original_order_amount, captured_amount, refunded_amount, order_lines, merchant_reference1, merchant_reference2, ' +
   'merchant_data, klarna_reference, customer, billing_address, shipping_address, initial_payment_method, ' +
-  'selected_shipping_option, shipping_info, capture_count, created_at, expires_at, acknowledged_at';
+  'selected_shipping_option, shipping_info, capture_count, created_at, expires_at, acknowledged_at, fraud_decision, ' +
+  'fraud_decision_at, merchant_urls';
 
 function toOrder(row: OrderRow): OrderRecord {
   return {
@@ -34,6 +35,8 @@ function toOrder(row: OrderRow): OrderRecord {
     initial_payment_method: parse(row.initial_payment_method),
     selected_shipping_option: parse(row.selected_shipping_option),
     shipping_info: JSON.parse(row.shipping_info),
+    fraud_decision: row.fraud_decision as FraudDecision | null,
+    merchant_urls: parse(row.merchant_urls),
   };
 }
 
@@ -160,6 +163,9 @@ export async function insertOrder(sql: Sql, order: OrderRecord): Promise<void> {
     order.created_at,
     order.expires_at,
     order.acknowledged_at,
+    order.fraud_decision,
+    order.fraud_decision_at,
+    json(order.merchant_urls),
     order.created_at,
     document,
   ];
@@ -181,6 +187,8 @@ export interface OrderChange {
   shipping_info?: OrderRecord['shipping_info'];
   expires_at?: number;
   acknowledged_at?: number;
+  fraud_decision?: FraudDecision | null;
+  fraud_decision_at?: number | null;
 }
 
 const JSON_CHANGES = new Set(['order_lines', 'shipping_address', 'shipping_info']);

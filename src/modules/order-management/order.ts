@@ -87,6 +87,20 @@ export interface OrderRecord {
   created_at: number;
   expires_at: number;
   acknowledged_at: number | null;
+  /** What a PENDING fraud status turns into, and when (test data, §9.1); null once decided. */
+  fraud_decision: FraudDecision | null;
+  fraud_decision_at: number | null;
+  /** merchant_urls of the purchase that created the order (notification, confirmation, push). */
+  merchant_urls: MerchantUrls | null;
+}
+
+export type FraudDecision = 'ACCEPTED' | 'REJECTED';
+
+export interface MerchantUrls {
+  confirmation?: string | undefined;
+  notification?: string | undefined;
+  push?: string | undefined;
+  authorization?: string | undefined;
 }
 
 export interface OrderAggregate extends OrderRecord {

@@ -2,7 +2,7 @@
  * The sandbox API: what tests need that Klarna keeps behind its own walls. JSON, the merchant's
  * Basic credentials, answered with Klarna's error envelope.
  */
-import type { App, AppDeps } from '../../app.js';
+import type { App, ModuleDeps } from '../../app.js';
 import { toIso } from '../../platform/clock.js';
 import { orderTimeline } from './events.js';
 import { badValue } from '../../platform/http/errors.js';
@@ -14,7 +14,7 @@ import { createAuthorizedOrder } from '../order-management/operations/create-ord
 import { orderUrl } from '../order-management/operations/context.js';
 import { sendResult } from '../order-management/routes.js';
 import { presentOrder } from '../order-management/schemas.js';
-import { expireDueOrders } from '../order-management/order.repository.js';
+import { runDueWorkNow } from '../due-work.js';
 import { ClockAdvanceBody, ClockResponse, EventsQuery, SandboxOrderBody, SettingsBody } from './schemas.js';
 import type { SandboxOrderBody as SandboxOrder } from './schemas.js';
 
@@ -28,7 +28,7 @@ export function sandboxOrderErrors(body: SandboxOrder): string[] {
   return errors;
 }
 
-export function registerSandboxRoutes(app: App, deps: AppDeps): void {
+export function registerSandboxRoutes(app: App, deps: ModuleDeps): void {
   const { db, clock, config, authenticator } = deps;
   const bad = { validationStyle: 'bad_value' as const };
   const requireMerchant = async (merchantId: string | undefined) => {
@@ -68,8 +68,9 @@ export function registerSandboxRoutes(app: App, deps: AppDeps): void {
 
   app.post('/sandbox/v1/clock/advance', { config: bad, schema: { body: ClockAdvanceBody, response: { 200: ClockResponse } } }, async (request) => {
     const now = await clock.advance(request.body.seconds);
-    // Timed behaviour happens as if the time had passed: expire what is now due at once.
-    await expireDueOrders(db.kysely, now);
+    // Timed behaviour happens as if the time had passed: what is now due is done before the answer
+    // (expiry, fraud decisions, callbacks).
+    await runDueWorkNow(db, deps.dispatcher, now);
     const offset = await clock.offset();
     return { now: toIso(now), offset_seconds: Math.floor(offset / 1000) };
   });

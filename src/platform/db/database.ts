@@ -10,6 +10,7 @@ import { Mutex, PgSql, SqliteSql } from './sql.js';
 import { GroupCommitter } from './group-commit.js';
 import type { Sql } from './sql.js';
 import * as m0001 from '../../../migrations/0001_initial.js';
+import * as m0002 from '../../../migrations/0002_payments.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -214,6 +215,7 @@ class MigrationLockingSqliteAdapter extends SqliteAdapter {
 
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_payments': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -46,6 +46,11 @@ export interface OrdersTable {
   updated_at: number;
   /** JSON of the order as GET answers it, without captures and refunds, as of the last write. */
   document: string;
+  /** ACCEPTED | REJECTED: what a PENDING fraud status turns into at fraud_decision_at. */
+  fraud_decision: string | null;
+  fraud_decision_at: number | null;
+  /** JSON merchant_urls of the purchase that created the order. */
+  merchant_urls: string | null;
 }
 
 export interface CapturesTable {
@@ -109,6 +114,98 @@ export interface SandboxClockTable {
   offset_ms: number;
 }
 
+export interface InstanceSecretsTable {
+  name: string;
+  value: string;
+}
+
+export interface PaymentSessionsTable {
+  session_id: string;
+  merchant_id: string;
+  status: string;
+  intent: string;
+  /** JSON of the session's order data as the merchant last set it. */
+  data: string;
+  /** JSON of what the shopper gave at the last authorization. */
+  shopper: string | null;
+  order_id: string | null;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+}
+
+export interface PaymentAuthorizationsTable {
+  authorization_token: string;
+  session_id: string;
+  merchant_id: string;
+  /** active | cancelled | consumed */
+  status: string;
+  /** JSON: session data and shopper details as authorized. */
+  snapshot: string;
+  /** JSON: the credit and fraud decision. */
+  decision: string;
+  order_id: string | null;
+  order_request: string | null;
+  order_response: string | null;
+  customer_token_id: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface CustomerTokensTable {
+  token_id: string;
+  merchant_id: string;
+  status: string;
+  payment_method_type: string;
+  purchase_country: string;
+  purchase_currency: string;
+  locale: string;
+  description: string | null;
+  intended_use: string | null;
+  billing_address: string | null;
+  shipping_address: string | null;
+  customer: string | null;
+  email: string | null;
+  payment_details: string | null;
+  source: string;
+  source_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CallbacksTable {
+  callback_id: Generated<number>;
+  merchant_id: string;
+  kind: string;
+  order_id: string | null;
+  session_id: string | null;
+  url: string;
+  body: string | null;
+  /** pending | delivered | failed | cancelled */
+  status: string;
+  attempts: number;
+  /** JSON DeliveryPolicy. */
+  policy: string;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export interface CallbackAttemptsTable {
+  attempt_id: Generated<number>;
+  callback_id: number;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  response_status: number | null;
+  response_body: string | null;
+  error: string | null;
+}
+
 export interface Database {
   merchants: MerchantsTable;
   orders: OrdersTable;
@@ -117,4 +214,10 @@ export interface Database {
   events: EventsTable;
   idempotency_keys: IdempotencyKeysTable;
   sandbox_clock: SandboxClockTable;
+  instance_secrets: InstanceSecretsTable;
+  payment_sessions: PaymentSessionsTable;
+  payment_authorizations: PaymentAuthorizationsTable;
+  customer_tokens: CustomerTokensTable;
+  callbacks: CallbacksTable;
+  callback_attempts: CallbackAttemptsTable;
 }

@@ -5,6 +5,7 @@ import type { MerchantSettings } from '../../merchants/merchant.js';
 import { noSuchOrder } from '../errors.js';
 import type { OrderAggregate, OrderRecord } from '../order.js';
 import { assertTransition, effectiveStatus } from '../order.js';
+import { applyDueFraudDecision } from './fraud-decision.js';
 import { loadCaptures, loadOrderRecord, loadRefunds, updateOrder } from '../order.repository.js';
 
 export interface OperationContext {
@@ -18,12 +19,14 @@ export interface OperationContext {
 }
 
 /**
- * Locks the order row and loads it. An order whose authorization ran out is stored as EXPIRED
- * first, so the decision sees the same status a read would.
+ * Locks the order row and loads it. A fraud decision that has come due is applied, and an order
+ * whose authorization ran out is stored as EXPIRED, first, so the decision sees the same order a read
+ * would.
  */
 export async function lockOrder(ctx: OperationContext, orderId: string, action?: string): Promise<OrderRecord> {
   const order = await loadOrderRecord(ctx.db, ctx.sql, ctx.merchantId, orderId, true);
   if (!order) throw noSuchOrder(orderId, action);
+  await applyDueFraudDecision(ctx.sql, order, ctx.now);
   const status = effectiveStatus(order, ctx.now);
   if (status !== order.status) {
     assertTransition(order.status, status);

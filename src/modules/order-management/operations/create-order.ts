@@ -6,7 +6,7 @@ import { MS_PER_DAY } from '../../../platform/clock.js';
 import { newId, newKlarnaReference } from '../../../platform/ids.js';
 import type { Address, Customer, InitialPaymentMethod, OrderLine } from '../../../kernel/schemas.js';
 import { knownAddressFields } from '../../../kernel/schemas.js';
-import type { FraudStatus, OrderAggregate, OrderRecord } from '../order.js';
+import type { FraudDecision, FraudStatus, MerchantUrls, OrderAggregate, OrderRecord } from '../order.js';
 import { insertOrder } from '../order.repository.js';
 import type { OperationContext } from './context.js';
 
@@ -26,6 +26,10 @@ export interface NewOrder {
   fraud_status?: FraudStatus | undefined;
   initial_payment_method?: InitialPaymentMethod | undefined;
   selected_shipping_option?: Record<string, unknown> | undefined;
+  /** With fraud_status PENDING: the decision taken `fraud_decision_after_ms` later. */
+  fraud_decision?: FraudDecision | undefined;
+  fraud_decision_after_ms?: number | undefined;
+  merchant_urls?: MerchantUrls | undefined;
   source: string;
 }
 
@@ -62,6 +66,9 @@ export async function createAuthorizedOrder(ctx: OperationContext, input: NewOrd
     created_at: ctx.now,
     expires_at: ctx.now + ctx.settings.authorization_period_days * MS_PER_DAY,
     acknowledged_at: null,
+    fraud_decision: input.fraud_status === 'PENDING' ? (input.fraud_decision ?? null) : null,
+    fraud_decision_at: input.fraud_status === 'PENDING' && input.fraud_decision ? ctx.now + (input.fraud_decision_after_ms ?? 0) : null,
+    merchant_urls: input.merchant_urls ?? null,
   };
   const aggregate: OrderAggregate = { ...order, captures: [], refunds: [] };
   await insertOrder(ctx.sql, order);
