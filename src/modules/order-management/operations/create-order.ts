@@ -8,6 +8,7 @@ import type { Address, Customer, InitialPaymentMethod, OrderLine } from '../../.
 import { knownAddressFields } from '../../../kernel/schemas.js';
 import type { FraudDecision, FraudStatus, MerchantUrls, OrderAggregate, OrderRecord } from '../order.js';
 import { insertOrder } from '../order.repository.js';
+import { createCapture } from './create-capture.js';
 import type { OperationContext } from './context.js';
 
 export interface NewOrder {
@@ -73,4 +74,15 @@ export async function createAuthorizedOrder(ctx: OperationContext, input: NewOrd
   const aggregate: OrderAggregate = { ...order, captures: [], refunds: [] };
   await insertOrder(ctx.sql, order);
   return aggregate;
+}
+
+/**
+ * `auto_capture` of Payments and Customer Token orders: the whole order is captured, with its lines,
+ * in the same transaction that created it. An order whose fraud status is PENDING is left
+ * AUTHORIZED (captures are refused while pending; docs/fidelity.md). Returns whether it captured.
+ */
+export async function captureWholeOrder(ctx: OperationContext, order: OrderAggregate): Promise<boolean> {
+  if (order.fraud_status !== 'ACCEPTED' || order.order_amount === 0) return false;
+  await createCapture(ctx, order.order_id, { captured_amount: order.order_amount, order_lines: order.order_lines });
+  return true;
 }
