@@ -18,6 +18,7 @@ import type { ValidationStyle } from './platform/http/validation.js';
 import { validationError } from './platform/http/validation.js';
 import { registerOrderManagementRoutes } from './modules/order-management/routes.js';
 import { registerSandboxRoutes } from './modules/sandbox/routes.js';
+import { registerPaymentsRoutes, registerPaymentsSandboxRoutes } from './modules/payments/routes.js';
 import { registerOperationsRoutes } from './modules/operations/routes.js';
 
 /** Largest accepted request body. 1000 fully described order lines fit well inside it. */
@@ -110,7 +111,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Every module's routes, in one list.
   registerOperationsRoutes(app, moduleDeps);
   registerOrderManagementRoutes(app, moduleDeps);
-  if (deps.config.sandbox) registerSandboxRoutes(app, moduleDeps);
+  registerPaymentsRoutes(app, moduleDeps);
+  if (deps.config.sandbox) {
+    registerSandboxRoutes(app, moduleDeps);
+    registerPaymentsSandboxRoutes(app, moduleDeps);
+  }
 
   await app.ready();
   return app;

@@ -25,6 +25,14 @@ export interface MerchantSettings {
   idempotency_replays_errors: boolean;
   /** Whether captures may carry `shipping_delay` > 0 (Klarna enables it per merchant). */
   shipping_delay_enabled: boolean;
+  /** Payments: the payment method categories a session offers, by identifier (Klarna: per contract). */
+  payment_method_categories: string[];
+  /**
+   * Payments create-order with an authorization token that already placed an order: true answers a
+   * retry with the same body with the same order (and a different body with 409); false refuses
+   * every second use with 403 INVALID_OPERATION (behaviour reference §11.15).
+   */
+  payments_replay_consumed_token: boolean;
 }
 
 export const DEFAULT_SETTINGS: MerchantSettings = {
@@ -38,6 +46,8 @@ export const DEFAULT_SETTINGS: MerchantSettings = {
   ],
   idempotency_replays_errors: true,
   shipping_delay_enabled: false,
+  payment_method_categories: ['klarna'],
+  payments_replay_consumed_token: true,
 };
 
 export interface Merchant {

@@ -5,6 +5,9 @@ import { Address, Customer, InitialPaymentMethod, MAX_AMOUNT, MAX_ORDER_LINES, O
 import { FRAUD_STATUSES } from '../order-management/order.js';
 import { MAX_CLOCK_ADVANCE_SECONDS } from '../../platform/clock.js';
 import { RELEASE_STATUSES } from '../merchants/merchant.js';
+import { CATEGORY_IDENTIFIERS } from '../payments/session.js';
+
+const CATEGORY_IDENTIFIERS_TUPLE = CATEGORY_IDENTIFIERS as unknown as readonly string[];
 
 const opt = Type.Optional;
 
@@ -48,6 +51,8 @@ export const SettingsBody = Type.Object(
     ),
     idempotency_replays_errors: opt(Type.Boolean()),
     shipping_delay_enabled: opt(Type.Boolean()),
+    payment_method_categories: opt(Type.Array(StringEnum(CATEGORY_IDENTIFIERS_TUPLE), { minItems: 1, maxItems: 6, uniqueItems: true })),
+    payments_replay_consumed_token: opt(Type.Boolean()),
   },
   { additionalProperties: false },
 );
