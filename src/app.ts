@@ -18,6 +18,8 @@ import type { ValidationStyle } from './platform/http/validation.js';
 import { validationError } from './platform/http/validation.js';
 import { registerOrderManagementRoutes } from './modules/order-management/routes.js';
 import { registerSandboxRoutes } from './modules/sandbox/routes.js';
+import { registerCustomerTokenRoutes } from './modules/customer-token/routes.js';
+import { registerCustomerTokenSandboxRoutes } from './modules/customer-token/sandbox-routes.js';
 import { registerPaymentsRoutes, registerPaymentsSandboxRoutes } from './modules/payments/routes.js';
 import { registerOperationsRoutes } from './modules/operations/routes.js';
 
@@ -112,9 +114,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerOperationsRoutes(app, moduleDeps);
   registerOrderManagementRoutes(app, moduleDeps);
   registerPaymentsRoutes(app, moduleDeps);
+  registerCustomerTokenRoutes(app, moduleDeps);
   if (deps.config.sandbox) {
     registerSandboxRoutes(app, moduleDeps);
     registerPaymentsSandboxRoutes(app, moduleDeps);
+    registerCustomerTokenSandboxRoutes(app, moduleDeps);
   }
 
   await app.ready();

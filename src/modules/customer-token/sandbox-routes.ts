@@ -1,0 +1,28 @@
+/**
+ * Sandbox routes for customer tokens (not part of Klarna's surface): make a token without a
+ * Payments flow, read everything it was made from, and suspend, reinstate or cancel it as Klarna
+ * would. JSON, the merchant's Basic credentials, Klarna's error envelope, 400 BAD_VALUE for bad bodies.
+ */
+import type { App, ModuleDeps } from '../../app.js';
+import { createSandboxToken, readSandboxToken, setSandboxTokenStatus } from './operations/sandbox-tokens.js';
+import { merchantOf, tokenUrl, tokenWriter } from './routes.js';
+import { SandboxTokenBody, SandboxTokenParams, SandboxTokenStatusBody } from './schemas.js';
+
+const BASE = '/sandbox/v1/customer-tokens';
+
+export function registerCustomerTokenSandboxRoutes(app: App, deps: ModuleDeps): void {
+  const write = tokenWriter(deps);
+  const config = { validationStyle: 'bad_value' as const };
+
+  app.post(BASE, { config, schema: { body: SandboxTokenBody } }, (request, reply) =>
+    write(request, reply, (ctx) => createSandboxToken(ctx, request.body, (id) => tokenUrl(ctx.publicUrl, id))),
+  );
+
+  app.get(`${BASE}/:token_id`, { config, schema: { params: SandboxTokenParams } }, (request) =>
+    readSandboxToken({ db: deps.db, merchantId: merchantOf(request) }, request.params.token_id),
+  );
+
+  app.post(`${BASE}/:token_id/status`, { config, schema: { params: SandboxTokenParams, body: SandboxTokenStatusBody } }, (request, reply) =>
+    write(request, reply, (ctx) => setSandboxTokenStatus(ctx, request.params.token_id, request.body)),
+  );
+}
