@@ -210,7 +210,8 @@ export interface OrderRequestData {
 
 /**
  * The fields of a create-order body that differ from what was authorized (Klarna: 409 "Not matching
- * fields: […]"). Fields the body leaves out are taken from the authorization and cannot differ.
+ * fields: […]"). Fields the body leaves out are taken from the authorization and cannot differ; an
+ * address field matches what the merchant sent or what the shopper entered.
  */
 export function mismatchingFields(authorized: AuthorizationSnapshot, body: OrderRequestData): string[] {
   const data = authorized.data;
@@ -234,12 +235,16 @@ export function mismatchingFields(authorized: AuthorizationSnapshot, body: Order
   for (const which of ['billing_address', 'shipping_address'] as const) {
     const given = body[which];
     if (!given) continue;
-    const known = authorized.shopper[which] ?? data[which] ?? {};
+    // What the merchant sent earlier and what the shopper gave at authorization both count as shared.
+    const known = [authorized.shopper[which] ?? {}, data[which] ?? {}];
     for (const field of ADDRESS_FIELDS) {
       const value = given[field];
       if (value === undefined) continue;
-      const before = known[field];
-      const same = field === 'email' || field === 'country' ? value.toLowerCase() === (before ?? '').toLowerCase() : value === before;
+      const caseless = field === 'email' || field === 'country';
+      const same = known.some((address) => {
+        const before = address[field];
+        return before !== undefined && (caseless ? value.toLowerCase() === before.toLowerCase() : value === before);
+      });
       if (!same) fields.push(`${which}.${field}`);
     }
   }

@@ -6,11 +6,60 @@ import type { Db } from '../../platform/db/database.js';
 import type { EventView } from '../../platform/events.js';
 import { MAX_EVENTS_PAGE, listEvents } from '../../platform/events.js';
 
+/** Merchant callbacks (outbox rows) with every attempt, for an order or a Payments session. */
+export async function callbackEvents(db: Db, merchantId: string, filter: { orderId?: string | undefined; sessionId?: string | undefined }): Promise<EventView[]> {
+  let query = db.kysely
+    .selectFrom('callbacks')
+    .select(['callback_id', 'kind', 'order_id', 'session_id', 'url', 'body', 'status', 'attempts', 'next_attempt_at', 'last_status', 'last_error', 'created_at', 'finished_at'])
+    .where('merchant_id', '=', merchantId);
+  if (filter.orderId !== undefined) query = query.where('order_id', '=', filter.orderId);
+  if (filter.sessionId !== undefined) query = query.where('session_id', '=', filter.sessionId);
+  const callbacks = await query.orderBy('callback_id').limit(MAX_EVENTS_PAGE).execute();
+  const ids = callbacks.map((c) => Number(c.callback_id));
+  const attempts =
+    ids.length === 0
+      ? []
+      : await db.kysely
+          .selectFrom('callback_attempts')
+          .select(['callback_id', 'attempt', 'started_at', 'duration_ms', 'response_status', 'response_body', 'error'])
+          .where('callback_id', 'in', ids)
+          .orderBy('callback_id')
+          .orderBy('attempt')
+          .execute();
+  return callbacks.map((c) => ({
+    event_id: `callback:${c.callback_id}`,
+    order_id: c.order_id,
+    type: `callback.${c.kind}`,
+    created_at: c.created_at,
+    payload: {
+      callback_id: String(c.callback_id),
+      kind: c.kind,
+      session_id: c.session_id,
+      url: c.url,
+      request_body: c.body === null ? null : (JSON.parse(c.body) as unknown),
+      status: c.status,
+      next_attempt_at: c.status === 'pending' ? new Date(Number(c.next_attempt_at)).toISOString() : null,
+      finished_at: c.finished_at === null ? null : new Date(Number(c.finished_at)).toISOString(),
+      attempts: attempts
+        .filter((a) => Number(a.callback_id) === Number(c.callback_id))
+        .map((a) => ({
+          attempt: a.attempt,
+          started_at: new Date(Number(a.started_at)).toISOString(),
+          duration_ms: a.duration_ms,
+          response_status: a.response_status,
+          response_body: a.response_body,
+          error: a.error,
+        })),
+    },
+  }));
+}
+
 export async function orderTimeline(db: Db, merchantId: string, orderId: string | undefined): Promise<EventView[]> {
   const byOrder = <QB extends { where(column: 'order_id', op: '=', value: string): QB }>(qb: QB): QB =>
     orderId === undefined ? qb : qb.where('order_id', '=', orderId);
-  const [recorded, orders, captures, refunds] = await Promise.all([
+  const [recorded, callbacks, orders, captures, refunds] = await Promise.all([
     listEvents(db.kysely, merchantId, orderId),
+    callbackEvents(db, merchantId, { orderId }),
     byOrder(db.kysely.selectFrom('orders').select(['order_id', 'original_order_amount', 'fraud_status', 'created_at']).where('merchant_id', '=', merchantId))
       .orderBy('created_at')
       .limit(MAX_EVENTS_PAGE)
@@ -52,6 +101,7 @@ export async function orderTimeline(db: Db, merchantId: string, orderId: string 
       payload: { refund_id: r.refund_id, refunded_amount: r.refunded_amount, allocations: JSON.parse(r.allocations) as unknown },
     })),
     ...recorded.map((e) => ({ ...e, rank: 3 })),
+    ...callbacks.map((e) => ({ ...e, rank: 4 })),
   ];
   ranked.sort((a, b) => a.created_at - b.created_at || a.rank - b.rank);
   return ranked.slice(0, MAX_EVENTS_PAGE).map(({ rank: _rank, ...event }) => event);

@@ -4,7 +4,7 @@
  */
 import type { App, ModuleDeps } from '../../app.js';
 import { toIso } from '../../platform/clock.js';
-import { orderTimeline } from './events.js';
+import { callbackEvents, orderTimeline } from './events.js';
 import { badValue } from '../../platform/http/errors.js';
 import { readIdempotencyKey, runWrite } from '../../platform/http/idempotency.js';
 import { marketErrors } from '../../kernel/markets.js';
@@ -77,7 +77,11 @@ export function registerSandboxRoutes(app: App, deps: ModuleDeps): void {
 
   app.get('/sandbox/v1/events', { config: bad, schema: { querystring: EventsQuery } }, async (request) => {
     const merchant = await requireMerchant(request.merchant?.merchant_id);
-    const events = await orderTimeline(db, merchant.merchant_id, request.query.order_id);
+    const { order_id, session_id } = request.query;
+    const events =
+      session_id !== undefined && order_id === undefined
+        ? await callbackEvents(db, merchant.merchant_id, { sessionId: session_id })
+        : await orderTimeline(db, merchant.merchant_id, order_id);
     return { events: events.map((e) => ({ ...e, created_at: toIso(e.created_at) })) };
   });
 

@@ -36,7 +36,7 @@ export const ClockAdvanceBody = Type.Object({
 
 export const ClockResponse = Type.Object({ now: Type.String(), offset_seconds: Type.Integer() });
 
-export const EventsQuery = Type.Object({ order_id: opt(Type.String({ maxLength: 255 })) });
+export const EventsQuery = Type.Object({ order_id: opt(Type.String({ maxLength: 255 })), session_id: opt(Type.String({ maxLength: 255 })) });
 
 export const SettingsBody = Type.Object(
   {

@@ -34,9 +34,10 @@ export async function createOrderFromAuthorization(ctx: PaymentsContext, token: 
   const data = toSessionData({ ...snapshot.data, ...body });
   const errors = [...sessionDataErrors(data), ...merchantUrlErrors(body.merchant_urls)];
   if (errors.length > 0) throw badFields(errors);
+  // A declined shopper named in the body is refused as a credit decision, before any comparison.
+  if (body.billing_address?.email !== undefined && !shopperOutcome(body.billing_address.email).approved) throw rejected();
   const mismatches = mismatchingFields(snapshot, body);
   if (mismatches.length > 0) throw notMatching(mismatches);
-  if (body.billing_address?.email !== undefined && !shopperOutcome(body.billing_address.email).approved) throw rejected();
 
   const decision = authorization.decision;
   const category = categoryDefinition(snapshot.shopper.payment_method_category);
