@@ -67,7 +67,9 @@ export class CallbackDispatcher {
   ) {
     this.pollIntervalMs = options.pollIntervalMs ?? 200;
     this.batchSize = options.batchSize ?? 16;
-    this.leaseMs = options.leaseMs ?? 60_000;
+    // Longer than any attempt can take (the longest policy allows 20 s), short enough that a
+    // delivery cut off by a crash is retried soon after a restart.
+    this.leaseMs = options.leaseMs ?? 30_000;
   }
 
   onStop(kind: CallbackKind, condition: StopCondition): void {
