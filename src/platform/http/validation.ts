@@ -27,8 +27,9 @@ function describe(error: FastifySchemaValidationError): string {
   switch (error.keyword) {
     case 'required':
       return `${field} is required`;
+    // Klarna's size wording states the upper bound only; a too-short value falls through to the
+    // generic message, which names the field and the lower bound.
     case 'maxLength':
-    case 'minLength':
       return `The size of the ${field.replace(/\[\d+\]/g, '').replace(/\./g, '/')} value must be between 0 and ${String(params.limit)}`;
     case 'maxItems':
       return `${field} must have at most ${String(params.limit)} items`;
