@@ -129,6 +129,9 @@ export async function buildTestApp(options: { dialect: TestDialect; config?: Rec
     if (opts.url.startsWith('/payments/v1/')) {
       validateAgainstContract('payments', { method, url: opts.url, statusCode: res.statusCode, headers: res.headers, body: res.body });
     }
+    if (opts.url.startsWith('/customer-token/v1/')) {
+      validateAgainstContract('customer-token', { method, url: opts.url, statusCode: res.statusCode, headers: res.headers, body: res.body });
+    }
     return response;
   };
 
