@@ -37,13 +37,13 @@ export const AUTHORIZATION_CALLBACK_POLICY: DeliveryPolicy = {
 
 /**
  * The fraud-decision notification. Klarna documents no retry policy (reference §11.13); this one is
- * ours (docs/fidelity.md): 10 s timeouts, then retries after 1, 5, 15 and 60 minutes and every
- * 4 hours for a day.
+ * ours (docs/fidelity.md): 10 s timeouts; retries after 1, 5, 15 and 60 minutes, then every 4 hours,
+ * 10 attempts in all over about 21 hours.
  */
 export const NOTIFICATION_CALLBACK_POLICY: DeliveryPolicy = {
   connect_timeout_ms: 10 * MS_PER_SECOND,
   response_timeout_ms: 10 * MS_PER_SECOND,
-  retry_delays_ms: [1, 5, 15, 60, 240, 480, 720, 960, 1200, 1440].map((m) => m * MS_PER_MINUTE),
+  retry_delays_ms: [1, 5, 15, 60, 240, 240, 240, 240, 240].map((m) => m * MS_PER_MINUTE),
 };
 
 /** Upper bound of a stored response body of an attempt (the rest is cut). */
