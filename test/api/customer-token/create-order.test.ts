@@ -128,7 +128,7 @@ for (const dialect of await availableDialects()) {
       assert.equal((await t.getOrder(manual.json().order_id)).status, 'AUTHORIZED');
     });
 
-    it("Klarna's arithmetic: 400 BAD_VALUE naming every offending field, and no order", async () => {
+    it("Klarna's arithmetic, the locale and merchant URLs: 400 BAD_VALUE naming every offending field, and no order", async () => {
       const token = await createToken(t);
       const [tshirt, shipping] = SE_LINES as unknown as [Record<string, unknown>, Record<string, unknown>];
 
@@ -144,6 +144,11 @@ for (const dialect of await availableDialects()) {
       assert.deepEqual(taxMessages, ['Bad value: order_lines[1].total_tax_amount', 'Bad value: order_amount', 'Bad value: order_tax_amount']);
 
       assert.deepEqual(await refused(token.token_id, tokenOrderBody({ locale: 'not a locale' }), 400, 'BAD_VALUE'), ['Bad value: locale']);
+      const urls = { confirmation: 'thanks.html', notification: 'ftp://shop.example/notify', push: 'https://shop.example/push/{order.id}' };
+      assert.deepEqual(await refused(token.token_id, tokenOrderBody({ merchant_urls: urls }), 400, 'BAD_VALUE'), [
+        'Bad value: merchant_urls.confirmation',
+        'Bad value: merchant_urls.notification',
+      ]);
     });
 
     it('schema violations answer 400 BAD_VALUE naming the field, before anything is stored', async () => {

@@ -39,10 +39,30 @@ export interface TokenOrderResponse {
   authorized_payment_method?: { type: string; number_of_days?: number; number_of_installments?: number };
 }
 
-/** Pure: Klarna's line and total arithmetic (§0.5) and the locale rule; the offending fields. */
+/**
+ * Merchant URLs that are not absolute http(s) URLs (placeholders such as `{order.id}` allowed): the
+ * shopper could not be sent to them, nor a notification delivered. Same rule as Payments.
+ */
+function merchantUrlErrors(urls: CreateTokenOrderBody['merchant_urls']): string[] {
+  const errors: string[] = [];
+  for (const [name, value] of Object.entries(urls ?? {})) {
+    if (typeof value !== 'string') continue;
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(value.replace(/\{[a-z.]+\}/g, 'x')).protocol;
+    } catch {
+      protocol = undefined;
+    }
+    if (protocol !== 'http:' && protocol !== 'https:') errors.push(`merchant_urls.${name}`);
+  }
+  return errors;
+}
+
+/** Pure: Klarna's line and total arithmetic (§0.5), the locale and the merchant URLs; the offending fields. */
 export function tokenOrderFieldErrors(body: CreateTokenOrderBody): string[] {
   const errors = orderTotalsErrors(body);
   if (body.locale !== undefined && !LOCALE_PATTERN.test(body.locale)) errors.push('locale');
+  errors.push(...merchantUrlErrors(body.merchant_urls));
   return errors;
 }
 
