@@ -22,6 +22,7 @@ import { registerCustomerTokenRoutes } from './modules/customer-token/routes.js'
 import { registerCustomerTokenSandboxRoutes } from './modules/customer-token/sandbox-routes.js';
 import { registerPaymentsRoutes, registerPaymentsSandboxRoutes } from './modules/payments/routes.js';
 import { registerOperationsRoutes } from './modules/operations/routes.js';
+import { registerShopperRoutes } from './modules/shopper/routes.js';
 
 /** Largest accepted request body. 1000 fully described order lines fit well inside it. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -115,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerOrderManagementRoutes(app, moduleDeps);
   registerPaymentsRoutes(app, moduleDeps);
   registerCustomerTokenRoutes(app, moduleDeps);
+  registerShopperRoutes(app, moduleDeps);
   if (deps.config.sandbox) {
     registerSandboxRoutes(app, moduleDeps);
     registerPaymentsSandboxRoutes(app, moduleDeps);
