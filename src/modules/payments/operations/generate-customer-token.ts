@@ -9,7 +9,8 @@ import { badValue } from '../../../platform/http/errors.js';
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { newId } from '../../../platform/ids.js';
 import { substitutePlaceholders } from '../../../platform/outbox/callbacks.js';
-import type { CustomerTokenRecord, PaymentDetails, TokenPaymentMethodType } from '../../customer-token/token.js';
+import type { CustomerTokenRecord } from '../../customer-token/token.js';
+import { testPaymentDetails } from '../../customer-token/token.js';
 import { insertCustomerToken, loadCustomerToken } from '../../customer-token/token.repository.js';
 import { invalidOperation, notMatching, sessionCompleted } from '../errors.js';
 import type { CustomerTokenBody, PaymentsAddress } from '../schemas.js';
@@ -18,13 +19,6 @@ import { categoryDefinition } from '../session.js';
 import { loadSession, saveAuthorization, saveSession } from '../session.repository.js';
 import type { PaymentsContext } from './context.js';
 import { lockAuthorization } from './context.js';
-
-/** Masked details of the test payment method behind a token (Klarna's test card and account, §9.1). */
-function paymentDetails(type: TokenPaymentMethodType): PaymentDetails | null {
-  if (type === 'CARD' || type === 'SLICE_IT_BY_CARD') return { card: { brand: 'VISA', masked_number: '************1111', expiry_date: '12/2030' } };
-  if (type === 'DIRECT_DEBIT') return { direct_debit: { masked_number: '**********7131' } };
-  return null;
-}
 
 function tokenResponse(token: CustomerTokenRecord, authorization: AuthorizationRecord) {
   const confirmation = authorization.snapshot.data.merchant_urls?.confirmation;
@@ -88,7 +82,7 @@ export async function generateCustomerToken(ctx: PaymentsContext, authorizationT
         }
       : null,
     email: snapshot.shopper.email,
-    payment_details: paymentDetails(type),
+    payment_details: testPaymentDetails(type, ctx.now),
     source: 'payments',
     source_id: authorization.authorization_token,
     created_at: ctx.now,
