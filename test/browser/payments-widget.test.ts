@@ -110,7 +110,9 @@ async function startMerchant(klarnaLocal: string): Promise<Merchant> {
         const created = await call('POST', '/payments/v1/sessions', orderBody());
         const session = (await created.json()) as { client_token: string };
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        response.end(checkoutPage(klarnaLocal, session.client_token, url.searchParams.get('data') === '1'));
+        // ?tamper=1: a token whose signature no longer matches, as a page with a stale or edited token would have.
+        const token = url.searchParams.get('tamper') === '1' ? `${session.client_token.slice(0, -4)}AAAA` : session.client_token;
+        response.end(checkoutPage(klarnaLocal, token, url.searchParams.get('data') === '1'));
       } else if (request.method === 'POST' && url.pathname === '/place-order') {
         const { authorization_token } = JSON.parse(await readBody(request)) as { authorization_token: string };
         const order = await call('POST', `/payments/v1/authorizations/${encodeURIComponent(authorization_token)}/order`, orderBody());
@@ -171,7 +173,7 @@ describe('Payments widget in a real browser (Chromium)', { timeout: 60_000 }, ()
   }
 
   /** A checkout page, watched: every request must stay on loopback and nothing may log an error (CSP refusals included). */
-  async function openCheckout(query = ''): Promise<{ page: Page; problems: string[] }> {
+  async function openCheckout(query = '', expectedLoad: unknown = { show_form: true }): Promise<{ page: Page; problems: string[] }> {
     const page = await browser.newPage();
     page.setDefaultTimeout(10_000);
     const problems: string[] = [];
@@ -184,7 +186,7 @@ describe('Payments widget in a real browser (Chromium)', { timeout: 60_000 }, ()
     });
     await page.goto(`${merchant.url}/checkout${query}`);
     await page.waitForFunction('window.loadResults.length > 0');
-    assert.deepEqual(await page.evaluate('window.loadResults'), [{ show_form: true }], 'load calls back {show_form: true}');
+    assert.deepEqual(await page.evaluate('window.loadResults'), [expectedLoad], 'what load calls back');
     return { page, problems };
   }
 
@@ -252,6 +254,17 @@ describe('Payments widget in a real browser (Chromium)', { timeout: 60_000 }, ()
     assert.equal(await page.locator('#outcome').innerText(), 'Payment declined');
     assert.equal(merchant.placed.length, 1, 'no order was placed for the declined shopper');
     assert.deepEqual(problems, []);
+    await page.close();
+  });
+
+  it('a client token klarna-local did not sign: load calls back show_form false naming client_token, and authorize declines', { skip }, async () => {
+    requireChromium();
+    const { page } = await openCheckout('?tamper=1', { show_form: false, error: { invalid_fields: ['client_token'] } });
+    assert.equal(await page.locator('#buy').isDisabled(), true);
+    assert.match(await widget(page).locator('.kl-error').innerText(), /not valid/);
+    await page.evaluate("Klarna.Payments.authorize({ payment_method_category: 'klarna' }, onAuthorized)");
+    await page.waitForFunction('window.authorizeResults.length === 1');
+    assert.deepEqual(await page.evaluate('window.authorizeResults[0]'), { approved: false, show_form: false, finalize_required: false, error: { invalid_fields: ['client_token'] } });
     await page.close();
   });
 });
