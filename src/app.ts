@@ -21,6 +21,7 @@ import { registerSandboxRoutes } from './modules/sandbox/routes.js';
 import { registerCustomerTokenRoutes } from './modules/customer-token/routes.js';
 import { registerCustomerTokenSandboxRoutes } from './modules/customer-token/sandbox-routes.js';
 import { registerPaymentsRoutes, registerPaymentsSandboxRoutes } from './modules/payments/routes.js';
+import { registerCheckoutRoutes, registerCheckoutSandboxRoutes } from './modules/checkout/routes.js';
 import { registerOperationsRoutes } from './modules/operations/routes.js';
 import { registerShopperRoutes } from './modules/shopper/routes.js';
 
@@ -115,11 +116,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerOperationsRoutes(app, moduleDeps);
   registerOrderManagementRoutes(app, moduleDeps);
   registerPaymentsRoutes(app, moduleDeps);
+  const checkout = registerCheckoutRoutes(app, moduleDeps);
   registerCustomerTokenRoutes(app, moduleDeps);
   registerShopperRoutes(app, moduleDeps);
   if (deps.config.sandbox) {
     registerSandboxRoutes(app, moduleDeps);
     registerPaymentsSandboxRoutes(app, moduleDeps);
+    registerCheckoutSandboxRoutes(app, checkout);
     registerCustomerTokenSandboxRoutes(app, moduleDeps);
   }
 

@@ -126,6 +126,9 @@ export async function buildTestApp(options: { dialect: TestDialect; config?: Rec
     if (opts.url.startsWith('/ordermanagement/v1/')) {
       validateAgainstContract('ordermanagement', { method, url: opts.url, statusCode: res.statusCode, headers: res.headers, body: res.body });
     }
+    if (opts.url.startsWith('/checkout/v3/orders')) {
+      validateAgainstContract('checkout', { method, url: opts.url, statusCode: res.statusCode, headers: res.headers, body: res.body });
+    }
     if (opts.url.startsWith('/payments/v1/')) {
       validateAgainstContract('payments', { method, url: opts.url, statusCode: res.statusCode, headers: res.headers, body: res.body });
     }

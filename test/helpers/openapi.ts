@@ -89,7 +89,9 @@ export function validateAgainstContract(api: string, response: ValidatedResponse
   const documented = operation?.responses?.[String(response.statusCode)];
   // Klarna's OM writes answer 201/204 with no body (§12), whatever stray content the document lists;
   // the Customer Token status update answers 202 with no body.
-  if (response.statusCode === 204 || response.statusCode === 201 || response.statusCode === 202) {
+  // Checkout's create is the exception: 201 with the order as its body.
+  const emptyCreated = response.statusCode === 201 && api !== 'checkout';
+  if (response.statusCode === 204 || emptyCreated || response.statusCode === 202) {
     if (response.body !== '') throw new Error(`${response.method} ${pathOnly} ${response.statusCode} must have no body`);
     if (response.headers['content-type'] !== undefined) throw new Error(`${response.method} ${pathOnly} ${response.statusCode} must have no content type`);
     return;
@@ -115,4 +117,35 @@ export function validateAgainstContract(api: string, response: ValidatedResponse
       `${response.method} ${pathOnly} ${response.statusCode} does not match ${api}.json: ${ajv.errorsText(validate.errors)}\n${response.body.slice(0, 2000)}`,
     );
   }
+}
+
+const CALLBACK_PATHS: Record<string, string> = {
+  'checkout.validation': '/merchant_urls.validation',
+  'checkout.address_update': '/merchant_urls.address_update',
+  'checkout.country_change': '/merchant_urls.country_change',
+  'checkout.shipping_option_update': '/merchant_urls.shipping_option_update',
+};
+
+/**
+ * Throws when a request klarna-local sent to a merchant does not match checkout-merchant-callbacks.json
+ * (the request body schema of that callback).
+ */
+export function validateCallbackRequest(kind: keyof typeof CALLBACK_PATHS, body: string): void {
+  const api = 'checkout-merchant-callbacks';
+  const entry = load(api);
+  if (!entry) return;
+  const path = CALLBACK_PATHS[kind];
+  if (!path) throw new Error(`unknown callback ${kind}`);
+  const doc = entry.doc as OpenApiDocument & { components: { requestBodies?: Record<string, { content?: Record<string, { schema?: unknown }> }> } };
+  const requestBody = (doc.paths[path]?.post as { requestBody?: { $ref?: string; content?: Record<string, { schema?: unknown }> } } | undefined)?.requestBody;
+  const resolved = requestBody?.$ref ? doc.components.requestBodies?.[requestBody.$ref.split('/').pop() ?? ''] : requestBody;
+  const schema = resolved?.content?.['application/json']?.schema;
+  if (!schema) throw new Error(`no request schema for ${kind} in ${api}.json`);
+  const key = `${api} request ${kind}`;
+  let validate = compiled.get(key);
+  if (!validate) {
+    validate = ajv.compile(rebase(schema, api) as object);
+    compiled.set(key, validate);
+  }
+  if (!validate(JSON.parse(body))) throw new Error(`${kind} request does not match ${api}.json: ${ajv.errorsText(validate.errors)}\n${body.slice(0, 2000)}`);
 }

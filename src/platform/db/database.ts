@@ -11,6 +11,7 @@ import { GroupCommitter } from './group-commit.js';
 import type { Sql } from './sql.js';
 import * as m0001 from '../../../migrations/0001_initial.js';
 import * as m0002 from '../../../migrations/0002_payments.js';
+import * as m0003 from '../../../migrations/0003_checkout.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -216,6 +217,7 @@ class MigrationLockingSqliteAdapter extends SqliteAdapter {
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_payments': m0002,
+  '0003_checkout': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -206,6 +206,22 @@ export interface CallbackAttemptsTable {
   error: string | null;
 }
 
+export interface CheckoutOrdersTable {
+  order_id: string;
+  merchant_id: string;
+  status: string;
+  /** JSON of the order as the merchant set it. */
+  data: string;
+  /** JSON of what the shopper entered. */
+  shopper: string | null;
+  recurring_token: string | null;
+  aborted_at: number | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  expires_at: number;
+}
+
 export interface Database {
   merchants: MerchantsTable;
   orders: OrdersTable;
@@ -220,4 +236,5 @@ export interface Database {
   customer_tokens: CustomerTokensTable;
   callbacks: CallbacksTable;
   callback_attempts: CallbackAttemptsTable;
+  checkout_orders: CheckoutOrdersTable;
 }

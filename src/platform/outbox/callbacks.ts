@@ -9,7 +9,15 @@ import { MS_PER_SECOND } from '../clock.js';
 
 const MS_PER_MINUTE = 60 * MS_PER_SECOND;
 
-export const CALLBACK_KINDS = ['payments.authorization', 'order.notification', 'checkout.push'] as const;
+export const CALLBACK_KINDS = [
+  'payments.authorization',
+  'order.notification',
+  'checkout.push',
+  'checkout.validation',
+  'checkout.address_update',
+  'checkout.country_change',
+  'checkout.shipping_option_update',
+] as const;
 export type CallbackKind = (typeof CALLBACK_KINDS)[number];
 
 export const CALLBACK_STATUSES = ['pending', 'delivered', 'failed', 'cancelled'] as const;
@@ -23,6 +31,11 @@ export interface DeliveryPolicy {
   response_timeout_ms: number;
   /** Waits before the 2nd, 3rd, … attempt; attempts in all = delays + 1. */
   retry_delays_ms: number[];
+  /**
+   * Keep to the schedule after a 2xx too, until a stop condition ends it (Checkout's push repeats
+   * until the order is acknowledged or captured, whatever the merchant answered).
+   */
+  repeat_after_success?: boolean;
 }
 
 /**
@@ -45,6 +58,30 @@ export const NOTIFICATION_CALLBACK_POLICY: DeliveryPolicy = {
   response_timeout_ms: 10 * MS_PER_SECOND,
   retry_delays_ms: [1, 5, 15, 60, 240, 240, 240, 240, 240].map((m) => m * MS_PER_MINUTE),
 };
+
+/**
+ * Checkout's push (behaviour reference §2.3): an empty POST about 2 minutes after completion, then
+ * after 5, 15, 30 and 60 minutes and every 4 hours until 48 hours have passed, until the order is
+ * acknowledged or captured. Klarna was seen giving up reading after about 5 s.
+ */
+export const PUSH_FIRST_DELAY_MS = 2 * MS_PER_MINUTE;
+export const PUSH_CALLBACK_POLICY: DeliveryPolicy = {
+  connect_timeout_ms: 5 * MS_PER_SECOND,
+  response_timeout_ms: 5 * MS_PER_SECOND,
+  retry_delays_ms: pushDelays(),
+  repeat_after_success: true,
+};
+
+function pushDelays(): number[] {
+  const delays = [5, 15, 30, 60].map((m) => m * MS_PER_MINUTE);
+  const total = 48 * 60 * MS_PER_MINUTE;
+  let elapsed = delays.reduce((a, b) => a + b, 0);
+  while (elapsed + 240 * MS_PER_MINUTE <= total) {
+    delays.push(240 * MS_PER_MINUTE);
+    elapsed += 240 * MS_PER_MINUTE;
+  }
+  return delays;
+}
 
 /** Upper bound of a stored response body of an attempt (the rest is cut). */
 export const MAX_STORED_RESPONSE_CHARS = 2000;
@@ -83,14 +120,15 @@ export async function enqueueCallback(sql: Sql, callback: NewCallback): Promise<
   );
 }
 
+/** The final status of a callback stopped early: delivered if the merchant ever answered 2xx, else cancelled. */
+export const STOPPED_STATUS_SQL = "case when last_status between 200 and 299 then 'delivered' else 'cancelled' end";
+
 /** Stops the pending callbacks of a kind for an order (e.g. push once the order is acknowledged). */
-export async function cancelPendingCallbacks(sql: Sql, orderId: string, kind: CallbackKind, now: number): Promise<number> {
-  return sql.run("update callbacks set status = 'cancelled', finished_at = ?, updated_at = ? where order_id = ? and kind = ? and status = 'pending'", [
-    now,
-    now,
-    orderId,
-    kind,
-  ]);
+export async function stopPendingCallbacks(sql: Sql, merchantId: string, orderId: string, kind: CallbackKind, now: number): Promise<number> {
+  return sql.run(
+    `update callbacks set status = ${STOPPED_STATUS_SQL}, lease_until = null, finished_at = ?, updated_at = ? where merchant_id = ? and order_id = ? and kind = ? and status = 'pending'`,
+    [now, now, merchantId, orderId, kind],
+  );
 }
 
 /**

@@ -6,13 +6,13 @@
  * lease that runs out, after which the callback is claimed again: a callback may arrive twice
  * (Klarna's are "best effort; duplicates possible") but is never dropped.
  */
-import { Agent, request } from 'undici';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
 import type { Sql } from '../db/sql.js';
 import type { Clock } from '../clock.js';
 import type { CallbackKind, DeliveryPolicy } from './callbacks.js';
-import { MAX_STORED_RESPONSE_CHARS } from './callbacks.js';
+import { MAX_STORED_RESPONSE_CHARS, STOPPED_STATUS_SQL } from './callbacks.js';
+import { closeMerchantConnections, postToMerchant } from './http-client.js';
 
 export interface ClaimedCallback {
   callback_id: number;
@@ -25,6 +25,7 @@ export interface ClaimedCallback {
   attempts: number;
   policy: string;
   lease_until: number;
+  last_status: number | null;
 }
 
 export interface DeliveryOutcome {
@@ -46,13 +47,10 @@ export interface DispatcherOptions {
   leaseMs?: number;
 }
 
-const USER_AGENT = 'klarna-local';
-
 export class CallbackDispatcher {
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly leaseMs: number;
-  private readonly agents = new Map<string, Agent>();
   private readonly stopConditions = new Map<CallbackKind, StopCondition>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -98,8 +96,7 @@ export class CallbackDispatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
-    await Promise.all([...this.agents.values()].map((agent) => agent.close()));
-    this.agents.clear();
+    await closeMerchantConnections();
   }
 
   /** Delivers every callback that is due now; resolves when they are recorded. */
@@ -152,7 +149,7 @@ export class CallbackDispatcher {
         'update callbacks set lease_until = ?, updated_at = ? where callback_id in (' +
           "select callback_id from callbacks where status = 'pending' and next_attempt_at <= ? and (lease_until is null or lease_until <= ?) " +
           `order by next_attempt_at, callback_id limit ?${skipLocked}) ` +
-          'returning callback_id, merchant_id, kind, order_id, session_id, url, body, attempts, policy, lease_until',
+          'returning callback_id, merchant_id, kind, order_id, session_id, url, body, attempts, policy, lease_until, last_status',
         [leaseUntil, now, now, wall, this.batchSize],
       ),
     );
@@ -167,7 +164,8 @@ export class CallbackDispatcher {
       const stopped = await this.db.transaction(async (sql) => {
         if (!(await stop(sql, callback))) return false;
         const now = await this.clock.now(sql);
-        await sql.run("update callbacks set status = 'cancelled', lease_until = null, finished_at = ?, updated_at = ? where callback_id = ? and lease_until = ?", [
+        // Stopped after an answered attempt counts as delivered (a push the merchant took), else cancelled.
+        await sql.run(`update callbacks set status = ${STOPPED_STATUS_SQL}, lease_until = null, finished_at = ?, updated_at = ? where callback_id = ? and lease_until = ?`, [
           now,
           now,
           callback.callback_id,
@@ -188,7 +186,7 @@ export class CallbackDispatcher {
         [callback.callback_id, attempt, startedAt, outcome.durationMs, outcome.status, outcome.body, outcome.error],
       );
       const delay = policy.retry_delays_ms[attempt - 1];
-      const status = ok ? 'delivered' : delay === undefined ? 'failed' : 'pending';
+      const status = delay !== undefined && (!ok || policy.repeat_after_success === true) ? 'pending' : ok ? 'delivered' : 'failed';
       await sql.run(
         'update callbacks set status = ?, attempts = ?, next_attempt_at = ?, lease_until = null, last_status = ?, last_error = ?, ' +
           'finished_at = ?, updated_at = ? where callback_id = ? and lease_until = ?',
@@ -213,59 +211,9 @@ export class CallbackDispatcher {
     }
   }
 
-  private agentFor(policy: DeliveryPolicy): Agent {
-    const key = `${policy.connect_timeout_ms}/${policy.response_timeout_ms}`;
-    let agent = this.agents.get(key);
-    if (!agent) {
-      agent = new Agent({
-        connect: { timeout: policy.connect_timeout_ms },
-        headersTimeout: policy.response_timeout_ms,
-        bodyTimeout: policy.response_timeout_ms,
-      });
-      this.agents.set(key, agent);
-    }
-    return agent;
-  }
-
   /** One HTTP attempt; never throws. */
   private async deliver(callback: ClaimedCallback, policy: DeliveryPolicy): Promise<DeliveryOutcome> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    let url: URL;
-    try {
-      url = new URL(callback.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`unsupported protocol ${url.protocol}`);
-    } catch (error) {
-      return { status: null, body: null, error: `invalid URL: ${(error as Error).message}`, durationMs: 0 };
-    }
-    const headers: Record<string, string> = { 'user-agent': USER_AGENT };
-    if (callback.body !== null) headers['content-type'] = 'application/json';
-    try {
-      const response = await request(url, {
-        method: 'POST',
-        headers,
-        body: callback.body ?? '',
-        dispatcher: this.agentFor(policy),
-        signal: AbortSignal.timeout(policy.connect_timeout_ms + policy.response_timeout_ms),
-      });
-      const body = await readCapped(response.body);
-      return { status: response.statusCode, body, error: null, durationMs: elapsed() };
-    } catch (error) {
-      const err = error as Error & { code?: string };
-      return { status: null, body: null, error: err.code ? `${err.code}: ${err.message}` : err.message, durationMs: elapsed() };
-    }
+    const outcome = await postToMerchant(callback.url, callback.body, policy, MAX_STORED_RESPONSE_CHARS);
+    return { status: outcome.status, body: outcome.body, error: outcome.error, durationMs: outcome.durationMs };
   }
-}
-
-/** The start of a response body as text; the rest is discarded unread. */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
-  let text = '';
-  for await (const chunk of body) {
-    text += chunk.toString('utf8');
-    if (text.length >= MAX_STORED_RESPONSE_CHARS) {
-      body.destroy();
-      break;
-    }
-  }
-  return text.slice(0, MAX_STORED_RESPONSE_CHARS);
 }

@@ -1,5 +1,6 @@
 /** POST /orders/{order_id}/captures (§1.5). */
 import type { WriteResult } from '../../../platform/http/idempotency.js';
+import { stopPendingCallbacks } from '../../../platform/outbox/callbacks.js';
 import { newId } from '../../../platform/ids.js';
 import { lineTotalErrors, sumTotals } from '../../../kernel/order-lines.js';
 import { badLines, captureNotAllowed } from '../errors.js';
@@ -68,6 +69,7 @@ export async function createCapture(ctx: OperationContext, orderId: string, body
   const status = statusAfterCapture(order.order_amount, capturedAmount);
   assertTransition(order.status, status);
 
+  const wasUnacknowledged = order.acknowledged_at === null;
   await insertCapture(ctx.sql, order.order_id, ctx.merchantId, capture, body.shipping_delay ?? null);
   await updateOrder(
     ctx.sql,
@@ -81,6 +83,8 @@ export async function createCapture(ctx: OperationContext, orderId: string, body
     },
     ctx.now,
   );
+  // The first capture acknowledges the order, which ends a Checkout order's push retries (§2.3).
+  if (wasUnacknowledged) await stopPendingCallbacks(ctx.sql, ctx.merchantId, order.order_id, 'checkout.push', ctx.now);
   const location = `${orderUrl(ctx, order.order_id)}/captures/${capture.capture_id}`;
   return { status: 201, headers: { location, 'capture-id': capture.capture_id } };
 }

@@ -1,0 +1,165 @@
+/**
+ * The Checkout v3 order (behaviour reference §2): `checkout_incomplete` while the merchant and the
+ * shopper shape it, `checkout_complete` once the shopper bought (read-only from then on; the same
+ * order_id lives on in Order Management). An incomplete order expires 48 hours after the last
+ * merchant update or shopper interaction. Pure rules and the read shape live here.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { MS_PER_HOUR, toIso } from '../../platform/clock.js';
+import { marketErrors } from '../../kernel/markets.js';
+import { orderTotalsErrors } from '../../kernel/order-lines.js';
+import type { CheckoutAddress, CheckoutCreateBody, CheckoutCustomer, ShippingOption } from './schemas.js';
+
+export const CHECKOUT_STATUSES = ['checkout_incomplete', 'checkout_complete'] as const;
+export type CheckoutStatus = (typeof CHECKOUT_STATUSES)[number];
+
+/** The only status change there is: the purchase. */
+export function canComplete(status: CheckoutStatus): boolean {
+  return status === 'checkout_incomplete';
+}
+
+export const CHECKOUT_LIFETIME_MS = 48 * MS_PER_HOUR;
+
+/** The order as the merchant set it (create, then updates merged in). */
+export type CheckoutData = CheckoutCreateBody;
+
+export interface CheckoutShopper {
+  email: string | null;
+  billing_address: CheckoutAddress | null;
+  shipping_address: CheckoutAddress | null;
+  customer: CheckoutCustomer | null;
+  selected_shipping_option_id: string | null;
+}
+
+export interface CheckoutRecord {
+  order_id: string;
+  merchant_id: string;
+  status: CheckoutStatus;
+  data: CheckoutData;
+  shopper: CheckoutShopper | null;
+  recurring_token: string | null;
+  aborted_at: number | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  expires_at: number;
+}
+
+/** Incomplete orders are gone 48 h after their last activity; complete ones stay. */
+export const isExpired = (order: Pick<CheckoutRecord, 'status' | 'expires_at'>, now: number): boolean =>
+  order.status === 'checkout_incomplete' && order.expires_at <= now;
+
+/** Updates and shopper actions are possible only on an incomplete, not aborted order. */
+export const isReadOnly = (order: Pick<CheckoutRecord, 'status' | 'aborted_at'>): boolean => order.status !== 'checkout_incomplete' || order.aborted_at !== null;
+
+const REQUIRED_URLS = ['terms', 'checkout', 'confirmation', 'push'] as const;
+
+/** Klarna's rules on a whole checkout order; the names of the bad fields (400 BAD_VALUE). */
+export function checkoutErrors(data: CheckoutData): string[] {
+  const errors = [...marketErrors(data.purchase_country, data.purchase_currency, data.locale), ...orderTotalsErrors(data)];
+  for (const name of REQUIRED_URLS) {
+    if (!data.merchant_urls[name]) errors.push(`merchant_urls.${name}`);
+  }
+  for (const [name, value] of Object.entries(data.merchant_urls)) {
+    if (typeof value !== 'string' || value === '') continue;
+    if (!isHttpUrl(value)) errors.push(`merchant_urls.${name}`);
+  }
+  const ids = new Set<string>();
+  (data.shipping_options ?? []).forEach((option, index) => {
+    if (ids.has(option.id)) errors.push(`shipping_options[${index}].id`);
+    ids.add(option.id);
+    if (!taxWithinOne(option.price, option.tax_rate, option.tax_amount)) errors.push(`shipping_options[${index}].tax_amount`);
+  });
+  if ((data.shipping_options ?? []).filter((o) => o.preselected === true).length > 1) errors.push('shipping_options.preselected');
+  const billingCountry = data.billing_address?.country;
+  if (billingCountry !== undefined && billingCountry.toUpperCase() !== data.purchase_country.toUpperCase() && !(data.billing_countries ?? []).some((c) => c.toUpperCase() === billingCountry.toUpperCase())) {
+    errors.push('billing_address.country');
+  }
+  return errors;
+}
+
+/** A price's tax at a rate in basis points, included in the price, within ±1 minor unit. */
+export function taxWithinOne(price: number, taxRate: number, taxAmount: number): boolean {
+  const exact = Math.round((price * taxRate) / (10000 + taxRate));
+  return Math.abs(exact - taxAmount) <= 1;
+}
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value.replace(/\{[a-z.]+\}/g, 'x'));
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** The shipping option the shopper chose, else the merchant's selected or preselected one. */
+export function selectedShippingOption(order: CheckoutRecord): ShippingOption | undefined {
+  const options = order.data.shipping_options ?? [];
+  const chosen = order.shopper?.selected_shipping_option_id;
+  return (
+    (chosen ? options.find((o) => o.id === chosen) : undefined) ??
+    order.data.selected_shipping_option ??
+    options.find((o) => o.preselected === true)
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page token: what the checkout iframe carries to act for exactly one order.
+
+export function issuePageToken(key: Buffer, order: Pick<CheckoutRecord, 'order_id' | 'merchant_id'>): string {
+  const payload = Buffer.from(JSON.stringify({ o: order.order_id, m: order.merchant_id })).toString('base64url');
+  return `${payload}.${createHmac('sha256', key).update(payload).digest('base64url')}`;
+}
+
+export function verifyPageToken(key: Buffer, token: string): { order_id: string; merchant_id: string } | null {
+  const [payload, signature, extra] = token.split('.');
+  if (!payload || !signature || extra !== undefined) return null;
+  const expected = Buffer.from(createHmac('sha256', key).update(payload).digest('base64url'));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { o?: unknown; m?: unknown };
+    return typeof claims.o === 'string' && typeof claims.m === 'string' ? { order_id: claims.o, merchant_id: claims.m } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The snippet the merchant embeds: an iframe of klarna-local's checkout (or confirmation) page. */
+export function htmlSnippet(publicUrl: string, order: CheckoutRecord, pageToken: string): string {
+  const page = order.status === 'checkout_complete' ? 'confirmation' : 'checkout';
+  const src = `${publicUrl}/checkout/v3/page/${page}?token=${encodeURIComponent(pageToken)}`;
+  return (
+    '<div id="klarna-checkout-container" style="overflow: hidden;">' +
+    `<iframe id="klarna-checkout-iframe" name="klarna-checkout-iframe" title="Klarna Checkout" src="${src}" ` +
+    'style="width: 100%; min-height: 720px; border: 0; display: block;" scrolling="auto" frameborder="0"></iframe>' +
+    '</div>'
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+/** The order as Checkout's read answers it (and as the validation callback receives it). */
+export function presentCheckoutOrder(order: CheckoutRecord, merchantName: string, snippet: string): Record<string, unknown> {
+  const shopper = order.shopper;
+  const billing = shopper?.billing_address ?? order.data.billing_address;
+  const shipping = shopper?.shipping_address ?? order.data.shipping_address ?? billing;
+  const selected = selectedShippingOption(order);
+  return {
+    order_id: order.order_id,
+    name: merchantName,
+    status: order.status,
+    ...order.data,
+    ...(billing && { billing_address: billing }),
+    ...(shipping && { shipping_address: shipping }),
+    ...((shopper?.customer ?? order.data.customer) && { customer: shopper?.customer ?? order.data.customer }),
+    ...(selected && { selected_shipping_option: selected }),
+    html_snippet: snippet,
+    started_at: toIso(order.created_at),
+    last_modified_at: toIso(order.updated_at),
+    ...(order.completed_at !== null && { completed_at: toIso(order.completed_at) }),
+    ...(order.recurring_token !== null && { recurring_token: order.recurring_token }),
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The calls Checkout makes to the merchant while the shopper waits (behaviour reference §2.4):
+ * address_update, country_change, shipping_option_update and validation. They are synchronous (the
+ * shopper's action waits for the answer), bounded in time and size, never followed through redirects,
+ * and each is recorded like the outbox's callbacks, so `GET /sandbox/v1/events?order_id=…` shows it
+ * with its answer. A merchant that does not answer is an outcome, never an error of ours.
+ */
+import type { Db } from '../../platform/db/database.js';
+import type { Clock } from '../../platform/clock.js';
+import { MS_PER_SECOND } from '../../platform/clock.js';
+import type { CallbackKind, DeliveryPolicy } from '../../platform/outbox/callbacks.js';
+import { MAX_STORED_RESPONSE_CHARS } from '../../platform/outbox/callbacks.js';
+import type { CallOutcome, CallTimeouts } from '../../platform/outbox/http-client.js';
+import { postToMerchant } from '../../platform/outbox/http-client.js';
+
+/** Largest merchant answer read (a whole cart with 1000 lines fits). */
+export const MAX_MERCHANT_ANSWER_CHARS = 1024 * 1024;
+
+/**
+ * Validation: Klarna waits 3 s, or 10 s when the merchant requires a positive answer (§2.4).
+ * address_update, country_change, shipping_option_update: undocumented; klarna-local waits 2 s for
+ * the connection and 5 s for the answer (docs/fidelity.md).
+ */
+export const VALIDATION_TIMEOUTS: CallTimeouts = { connect_timeout_ms: 3 * MS_PER_SECOND, response_timeout_ms: 3 * MS_PER_SECOND, total_timeout_ms: 3 * MS_PER_SECOND };
+export const REQUIRED_VALIDATION_TIMEOUTS: CallTimeouts = {
+  connect_timeout_ms: 10 * MS_PER_SECOND,
+  response_timeout_ms: 10 * MS_PER_SECOND,
+  total_timeout_ms: 10 * MS_PER_SECOND,
+};
+export const SHIPPING_CALLBACK_TIMEOUTS: CallTimeouts = { connect_timeout_ms: 2 * MS_PER_SECOND, response_timeout_ms: 5 * MS_PER_SECOND };
+
+export type MerchantAnswer =
+  /** 200 with its body parsed (undefined when empty or not JSON). */
+  | { kind: 'ok'; body: unknown; status: number }
+  /** 301/302/303/307 with a Location: deny and send the shopper there. */
+  | { kind: 'redirect'; location: string }
+  /** 400 with `{error_type, error_text}`: shown to the shopper. */
+  | { kind: 'error'; error_type: string; error_text: string | null }
+  /** No usable answer: timed out, unreachable, another status, or a body too large. */
+  | { kind: 'no_answer'; reason: string };
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+export function interpretAnswer(outcome: CallOutcome): MerchantAnswer {
+  if (outcome.status === null) return { kind: 'no_answer', reason: outcome.failure ?? 'error' };
+  if (outcome.truncated) return { kind: 'no_answer', reason: `answer larger than ${MAX_MERCHANT_ANSWER_CHARS} characters` };
+  if (REDIRECTS.has(outcome.status)) {
+    return outcome.location ? { kind: 'redirect', location: outcome.location } : { kind: 'no_answer', reason: `${outcome.status} without a Location` };
+  }
+  let parsed: unknown;
+  try {
+    parsed = outcome.body ? (JSON.parse(outcome.body) as unknown) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (outcome.status >= 200 && outcome.status < 300) return { kind: 'ok', body: parsed, status: outcome.status };
+  if (outcome.status === 400) {
+    const body = (parsed ?? {}) as { error_type?: unknown; error_text?: unknown };
+    return {
+      kind: 'error',
+      error_type: typeof body.error_type === 'string' ? body.error_type : 'approval_failed',
+      error_text: typeof body.error_text === 'string' ? body.error_text : null,
+    };
+  }
+  return { kind: 'no_answer', reason: `status ${outcome.status}` };
+}
+
+export interface MerchantCall {
+  merchantId: string;
+  orderId: string;
+  kind: CallbackKind;
+  url: string;
+  body: unknown;
+  timeouts: CallTimeouts;
+}
+
+/** Makes the call, records it with its answer, and interprets the answer. */
+export async function callMerchant(db: Db, clock: Clock, call: MerchantCall): Promise<MerchantAnswer> {
+  const startedAt = await clock.now();
+  const body = JSON.stringify(call.body);
+  const outcome = await postToMerchant(call.url, body, call.timeouts, MAX_MERCHANT_ANSWER_CHARS);
+  const policy: DeliveryPolicy = { connect_timeout_ms: call.timeouts.connect_timeout_ms, response_timeout_ms: call.timeouts.response_timeout_ms, retry_delays_ms: [] };
+  const answered = outcome.status !== null;
+  await db.transaction(async (sql) => {
+    const now = await clock.now(sql);
+    const row = await sql.get<{ callback_id: number }>(
+      'insert into callbacks (merchant_id, kind, order_id, session_id, url, body, status, attempts, policy, next_attempt_at, last_status, last_error, created_at, updated_at, finished_at) ' +
+        'values (?, ?, ?, null, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) returning callback_id',
+      [call.merchantId, call.kind, call.orderId, call.url, body, answered ? 'delivered' : 'failed', JSON.stringify(policy), startedAt, outcome.status, outcome.error, startedAt, now, now],
+    );
+    await sql.run(
+      'insert into callback_attempts (callback_id, attempt, started_at, duration_ms, response_status, response_body, error) values (?, 1, ?, ?, ?, ?, ?)',
+      [Number(row?.callback_id), startedAt, outcome.durationMs, outcome.status, outcome.body?.slice(0, MAX_STORED_RESPONSE_CHARS) ?? null, outcome.error],
+    );
+  });
+  return interpretAnswer(outcome);
+}
