@@ -97,7 +97,7 @@ export function validateAgainstContract(api: string, response: ValidatedResponse
     return;
   }
   const body: unknown = JSON.parse(response.body);
-  const schema = documented?.content?.['application/json']?.schema;
+  const schema = documented?.content?.['application/json']?.schema ?? documented?.content?.['*/*']?.schema;
   const key = schema ? `${api} ${route.method} ${route.template} ${response.statusCode}` : 'envelope';
   let validate = compiled.get(key);
   if (!validate) {

@@ -72,6 +72,8 @@ export class CheckoutService {
 
   private async write(merchantId: string, correlationId: string, idempotencyKey: string | undefined, operation: (ctx: OperationContext) => Promise<WriteResult>) {
     const { db, clock, config } = this.deps;
+    // The page key may need its own transaction the first time: never inside the operation's.
+    await this.pageKey();
     const result = await runWrite(
       db,
       clock,
