@@ -22,6 +22,7 @@ import { registerCustomerTokenRoutes } from './modules/customer-token/routes.js'
 import { registerCustomerTokenSandboxRoutes } from './modules/customer-token/sandbox-routes.js';
 import { registerPaymentsRoutes, registerPaymentsSandboxRoutes } from './modules/payments/routes.js';
 import { registerCheckoutRoutes, registerCheckoutSandboxRoutes } from './modules/checkout/routes.js';
+import { registerCheckoutPageRoutes } from './modules/checkout/page/routes.js';
 import { registerOperationsRoutes } from './modules/operations/routes.js';
 import { registerShopperRoutes } from './modules/shopper/routes.js';
 
@@ -117,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerOrderManagementRoutes(app, moduleDeps);
   registerPaymentsRoutes(app, moduleDeps);
   const checkout = registerCheckoutRoutes(app, moduleDeps);
+  registerCheckoutPageRoutes(app, moduleDeps, checkout);
   registerCustomerTokenRoutes(app, moduleDeps);
   registerShopperRoutes(app, moduleDeps);
   if (deps.config.sandbox) {

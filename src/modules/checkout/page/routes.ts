@@ -1,0 +1,142 @@
+/**
+ * The shopper's side of Checkout v3, in a real browser and without any network but klarna-local:
+ * the checkout page the merchant's `html_snippet` frames, its script and styles, its JSON API, and
+ * the confirmation page the snippet frames once the order is complete. None of these take merchant
+ * credentials: the page token in the snippet is the authority, and it acts for its one order only
+ * (401 for a token this installation did not sign, 404 once the order expired).
+ */
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { App, ModuleDeps } from '../../../app.js';
+import { ApiError } from '../../../platform/http/errors.js';
+import type { CheckoutRecord } from '../checkout-order.js';
+import type { CheckoutMerchantUrls } from '../schemas.js';
+import type { CheckoutService, ShopperOutcome } from '../service.js';
+import { checkoutPageCsp, renderCheckoutPage, renderConfirmationPage, renderProblemPage } from './pages.js';
+import { CompleteBody, DetailsBody, PageQuery, ShippingOptionBody, TokenQuery } from './schemas.js';
+import { CHECKOUT_SCRIPT, CHECKOUT_STYLES } from './script.js';
+import type { CheckoutPageView } from './view.js';
+import { checkoutPageView } from './view.js';
+
+const BASE = '/checkout/v3/page';
+
+/** What every shopper action answers: the outcome, and the order as it now is (none once bought or gone). */
+export interface CheckoutPageAnswer {
+  outcome: ShopperOutcome;
+  order?: CheckoutPageView;
+}
+
+/** Set before the handler runs, so error answers (Klarna's JSON envelope) carry it too. */
+function hardened(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  reply.header('x-content-type-options', 'nosniff');
+  done();
+}
+
+const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
+
+/** The merchant URL each synchronous callback went to, so a relative `Location` can be resolved against it. */
+const CALLBACK_URLS: Readonly<Record<string, keyof CheckoutMerchantUrls>> = {
+  'checkout.validation': 'validation',
+  'checkout.address_update': 'address_update',
+  'checkout.country_change': 'country_change',
+  'checkout.shipping_option_update': 'shipping_option_update',
+};
+
+export function registerCheckoutPageRoutes(app: App, _deps: ModuleDeps, service: CheckoutService): void {
+  const route = { config: { auth: false, validationStyle: 'bad_value' as const }, onRequest: hardened };
+
+  /** The order and its view for a page; a refusal (bad token, gone) becomes a page, not an error. */
+  async function forPage(token: string | undefined): Promise<{ view: CheckoutPageView } | { failure: ApiError }> {
+    try {
+      const { order, merchantName } = await service.fromPageToken(token ?? '');
+      return { view: checkoutPageView(order, merchantName) };
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.statusCode >= 500) throw error;
+      return { failure: error };
+    }
+  }
+
+  function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
+    return noStore(reply)
+      .code(status)
+      .header('content-security-policy', checkoutPageCsp())
+      .header('referrer-policy', 'no-referrer')
+      .type('text/html; charset=utf-8')
+      .send(html);
+  }
+
+  const problem = (failure: ApiError) =>
+    renderProblemPage(
+      failure.statusCode === 401 ? 'This checkout link is not valid. Return to the store to start again.' : 'This checkout has expired or does not exist. Return to the store to start again.',
+    );
+
+  // Scripts and styles change only with a release.
+  app.get(`${BASE}/checkout.js`, route, (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=300').type('application/javascript; charset=utf-8').send(CHECKOUT_SCRIPT),
+  );
+  app.get(`${BASE}/checkout.css`, route, (_request, reply) => reply.header('cache-control', 'public, max-age=300').type('text/css; charset=utf-8').send(CHECKOUT_STYLES));
+
+  app.get(`${BASE}/checkout`, { ...route, schema: { querystring: PageQuery } }, async (request, reply) => {
+    const loaded = await forPage(request.query.token);
+    if ('failure' in loaded) return sendPage(reply, loaded.failure.statusCode, problem(loaded.failure));
+    return sendPage(reply, 200, renderCheckoutPage(loaded.view, request.query.token ?? ''));
+  });
+
+  app.get(`${BASE}/confirmation`, { ...route, schema: { querystring: PageQuery } }, async (request, reply) => {
+    const loaded = await forPage(request.query.token);
+    if ('failure' in loaded) return sendPage(reply, loaded.failure.statusCode, problem(loaded.failure));
+    return sendPage(reply, 200, renderConfirmationPage(loaded.view, request.query.token ?? ''));
+  });
+
+  app.get(`${BASE}/api/order`, { ...route, schema: { querystring: TokenQuery } }, async (request, reply) => {
+    const { order, merchantName } = await service.fromPageToken(request.query.token);
+    return noStore(reply).send(checkoutPageView(order, merchantName));
+  });
+
+  /** Runs a shopper action for the token's order and answers its outcome with the order re-read. */
+  async function act(token: string, action: (order: CheckoutRecord) => Promise<ShopperOutcome>): Promise<CheckoutPageAnswer> {
+    const { order } = await service.fromPageToken(token);
+    const outcome = absoluteRedirect(await action(order), order);
+    if (outcome.status === 'checkout_complete') return { outcome };
+    try {
+      const again = await service.fromPageToken(token);
+      return { outcome, order: checkoutPageView(again.order, again.merchantName) };
+    } catch (error) {
+      // Expired between the action and the read: the outcome still stands.
+      if (error instanceof ApiError && error.statusCode === 404) return { outcome };
+      throw error;
+    }
+  }
+
+  /**
+   * A merchant may answer a callback with a relative Location (`/denied`). The page sends the top
+   * window there, and in the browser a relative URL would resolve against klarna-local's page, so
+   * it is resolved here against the URL the callback went to. Only http(s) targets are followed.
+   */
+  function absoluteRedirect(outcome: ShopperOutcome, order: CheckoutRecord): ShopperOutcome {
+    if (outcome.status !== 'redirect') return outcome;
+    const field = CALLBACK_URLS[outcome.callback];
+    const base = field ? order.data.merchant_urls[field] : undefined;
+    try {
+      const target = base ? new URL(outcome.redirect_url, service.substitute(base, order.order_id)) : new URL(outcome.redirect_url);
+      if (target.protocol === 'http:' || target.protocol === 'https:') return { ...outcome, redirect_url: target.href };
+    } catch {
+      // Not a URL at all: treated like any other unusable merchant answer below.
+    }
+    return { status: 'error', error_type: 'merchant_error', error_text: null, callback: outcome.callback };
+  }
+
+  app.post(`${BASE}/api/details`, { ...route, schema: { body: DetailsBody } }, async (request, reply) => {
+    const { token, ...input } = request.body;
+    return noStore(reply).send(await act(token, (order) => service.enterDetails(order.merchant_id, order.order_id, input)));
+  });
+
+  app.post(`${BASE}/api/shipping-option`, { ...route, schema: { body: ShippingOptionBody } }, async (request, reply) => {
+    const { token, shipping_option_id: optionId } = request.body;
+    return noStore(reply).send(await act(token, (order) => service.chooseShippingOption(order.merchant_id, order.order_id, optionId)));
+  });
+
+  app.post(`${BASE}/api/complete`, { ...route, schema: { body: CompleteBody } }, async (request, reply) => {
+    const { token, ...input } = request.body;
+    return noStore(reply).send(await act(token, (order) => service.complete(order.merchant_id, order.order_id, input)));
+  });
+}
