@@ -17,6 +17,7 @@ export const CHECKOUT_SCRIPT = String.raw`/* klarna-local checkout page */
   'use strict';
 
   var ADDRESS_FIELDS = ['given_name', 'family_name', 'street_address', 'postal_code', 'city', 'country', 'phone'];
+  var SHIPPING_REQUIRED = ['given_name', 'family_name', 'street_address', 'postal_code', 'city'];
   var GENERIC_ERROR = 'Your purchase could not be completed. Please check your details or contact the store.';
 
   var root = document.getElementById('kc-checkout');
@@ -363,6 +364,16 @@ export const CHECKOUT_SCRIPT = String.raw`/* klarna-local checkout page */
     var invalid = form.querySelectorAll('[aria-invalid="true"]');
     for (var i = 0; i < invalid.length; i += 1) clearMark(invalid[i]);
     if (shippingBlock) shippingBlock.classList.remove('kc-invalid');
+    // A delivery address the shopper chose to give must be whole; klarna-local would otherwise take
+    // the empty one as where the goods go.
+    if (separate && separate.checked) {
+      var missing = SHIPPING_REQUIRED.filter(function (field) { return valueOf('shipping_address.' + field) === ''; });
+      if (missing.length > 0) {
+        mark(missing.map(function (field) { return 'shipping_address.' + field; }));
+        say('Please fill in or correct the marked fields.', 'bad');
+        return;
+      }
+    }
     setBusy(true);
     say('Placing your order\u2026', null);
     var body = entered();
