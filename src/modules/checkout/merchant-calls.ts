@@ -41,11 +41,23 @@ export type MerchantAnswer =
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-export function interpretAnswer(outcome: CallOutcome): MerchantAnswer {
+/** A `Location` as the shopper's browser must follow it: relative ones resolve against the URL called. */
+function absoluteLocation(location: string, calledUrl: string): string | null {
+  try {
+    const url = new URL(location, calledUrl);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export function interpretAnswer(outcome: CallOutcome, calledUrl: string): MerchantAnswer {
   if (outcome.status === null) return { kind: 'no_answer', reason: outcome.failure ?? 'error' };
   if (outcome.truncated) return { kind: 'no_answer', reason: `answer larger than ${MAX_MERCHANT_ANSWER_CHARS} characters` };
   if (REDIRECTS.has(outcome.status)) {
-    return outcome.location ? { kind: 'redirect', location: outcome.location } : { kind: 'no_answer', reason: `${outcome.status} without a Location` };
+    const location = outcome.location === null ? null : absoluteLocation(outcome.location, calledUrl);
+    // A redirect without a usable target still means "not like this": shown as an error, never followed.
+    return location ? { kind: 'redirect', location } : { kind: 'error', error_type: 'merchant_error', error_text: null };
   }
   let parsed: unknown;
   try {
@@ -93,5 +105,5 @@ export async function callMerchant(db: Db, clock: Clock, call: MerchantCall): Pr
       [Number(row?.callback_id), startedAt, outcome.durationMs, outcome.status, outcome.body?.slice(0, MAX_STORED_RESPONSE_CHARS) ?? null, outcome.error],
     );
   });
-  return interpretAnswer(outcome);
+  return interpretAnswer(outcome, call.url);
 }

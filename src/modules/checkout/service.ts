@@ -54,6 +54,7 @@ export type ShopperOutcome =
 
 /** The address fields a purchase needs from the shopper. */
 const REQUIRED_BILLING_FIELDS = ['given_name', 'family_name', 'email', 'street_address', 'postal_code', 'city', 'country'] as const;
+const REQUIRED_SHIPPING_FIELDS = ['given_name', 'family_name', 'street_address', 'postal_code', 'city', 'country'] as const;
 
 export class CheckoutService {
   private key: Promise<Buffer> | null = null;
@@ -276,6 +277,11 @@ export class CheckoutService {
    */
   async complete(merchantId: string, orderId: string, input: ShopperInput): Promise<ShopperOutcome> {
     const { shipping_option_id, ...details } = input;
+    // Bad input changes nothing: the shopper's details are checked before any is stored or sent.
+    const current = await this.loadForShopper(merchantId, orderId);
+    const missing = missingDetails(mergeShopper(current, shopperOf(current), details));
+    if (missing.length > 0) throw badFields(missing);
+    // (A shipping choice is checked after the address step: the merchant's answer may bring new options.)
     if (Object.values(details).some((v) => v !== undefined)) {
       const entered = await this.enterDetails(merchantId, orderId, details);
       if (entered.status !== 'updated') return entered;
@@ -286,9 +292,8 @@ export class CheckoutService {
     }
     const order = await this.loadForShopper(merchantId, orderId);
     const shopper = shopperOf(order);
-    const missing = REQUIRED_BILLING_FIELDS.filter((field) => !shopper.billing_address?.[field]).map((field) => `billing_address.${field}`);
-    if ((order.data.shipping_options ?? []).length > 0 && !selectedShippingOption(order)) missing.push('shipping_option_id');
-    if (missing.length > 0) throw badFields(missing);
+    // The merchant's answers may have changed the shipping options: a choice must still exist.
+    if ((order.data.shipping_options ?? []).length > 0 && !selectedShippingOption(order)) throw badFields(['shipping_option_id']);
 
     const outcome = shopperOutcome(shopper.billing_address?.email ?? shopper.email);
     if (!outcome.approved) return { status: 'declined', reason: outcome.reason };
@@ -325,7 +330,8 @@ export class CheckoutService {
   private async place(ctx: OperationContext, order: CheckoutRecord, fraud: FraudOutcome): Promise<CheckoutRecord> {
     const shopper = shopperOf(order);
     const billing = shopper.billing_address as CheckoutAddress;
-    const shipping = order.data.options?.allow_separate_shipping_address === true && shopper.shipping_address ? shopper.shipping_address : (shopper.shipping_address ?? billing);
+    // A shipping address the shopper gave is used; the page offers one only with allow_separate_shipping_address.
+    const shipping = shopper.shipping_address ?? billing;
     const { lines, amount } = linesWithShipping(order);
     const urls = order.data.merchant_urls;
     const selected = selectedShippingOption(order);
@@ -434,6 +440,14 @@ function mergeShopper(order: CheckoutRecord, before: CheckoutShopper, input: Omi
     customer: input.customer ?? before.customer,
     selected_shipping_option_id: before.selected_shipping_option_id,
   };
+}
+
+/** The details a purchase needs that the shopper has not given. */
+function missingDetails(shopper: CheckoutShopper): string[] {
+  const missing = REQUIRED_BILLING_FIELDS.filter((field) => !shopper.billing_address?.[field]).map((field) => `billing_address.${field}`);
+  const shipping = shopper.shipping_address;
+  if (shipping) missing.push(...REQUIRED_SHIPPING_FIELDS.filter((field) => !shipping[field]).map((field) => `shipping_address.${field}`));
+  return missing;
 }
 
 function sameAddress(a: CheckoutAddress | null, b: CheckoutAddress | null): boolean {

@@ -108,6 +108,13 @@ for (const dialect of await availableDialects()) {
       assertError(await t.get(`/ordermanagement/v1/orders/${orderId}`), 404, 'NO_SUCH_ORDER');
     });
 
+    it('validation: a relative Location is resolved against the validation URL, so the shopper lands on the merchant\'s site', async () => {
+      const orderId = await create({}, { validation: `${merchant.url}/klarna/validate` });
+      merchant.answer({ status: 303, headers: { location: '/denied?why=stock' } });
+      const res = await complete(orderId);
+      assert.equal(res.json().redirect_url, `${merchant.url}/denied?why=stock`);
+    });
+
     it('validation: 400 with error_type/error_text is shown to the shopper and the purchase does not happen', async () => {
       const orderId = await create({}, { validation: `${merchant.url}/validate-error` });
       merchant.answer({ status: 400, body: JSON.stringify({ error_type: 'address_error', error_text: 'We do not ship to Ankeborg' }) });
@@ -204,6 +211,7 @@ for (const dialect of await availableDialects()) {
     it('missing shopper details are 400 BAD_VALUE naming them; test e-mails decline', async () => {
       const orderId = await create();
       assertError(await complete(orderId, { email: 'customer@email.se' }), 400, 'BAD_VALUE', /billing_address\.given_name/);
+      assertError(await complete(orderId, { ...SHOPPER, shipping_address: { given_name: 'Only a name' } }), 400, 'BAD_VALUE', /shipping_address\.street_address/);
       const denied = await complete(orderId, { ...SHOPPER, email: 'customer+denied@email.se' });
       assert.deepEqual(denied.json(), { status: 'declined', reason: 'denied' });
       assert.equal((await t.get(`/checkout/v3/orders/${orderId}`)).json().status, 'checkout_incomplete');

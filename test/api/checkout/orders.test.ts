@@ -50,7 +50,7 @@ for (const dialect of await availableDialects()) {
 
       const read = await t.get(new URL(String(res.headers.location)).pathname);
       assert.equal(read.status, 200, read.body);
-      assert.deepEqual({ ...read.json(), html_snippet: undefined }, { ...order, html_snippet: undefined });
+      assert.deepEqual({ ...read.json<Record<string, unknown>>(), html_snippet: undefined }, { ...order, html_snippet: undefined });
     });
 
     it('validation: required fields, merchant URLs and Klarna\'s arithmetic are 400 BAD_VALUE naming each field, and nothing is stored', async () => {

@@ -9,7 +9,6 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { App, ModuleDeps } from '../../../app.js';
 import { ApiError } from '../../../platform/http/errors.js';
 import type { CheckoutRecord } from '../checkout-order.js';
-import type { CheckoutMerchantUrls } from '../schemas.js';
 import type { CheckoutService, ShopperOutcome } from '../service.js';
 import { checkoutPageCsp, renderCheckoutPage, renderConfirmationPage, renderProblemPage } from './pages.js';
 import { CompleteBody, DetailsBody, PageQuery, ShippingOptionBody, TokenQuery } from './schemas.js';
@@ -32,14 +31,6 @@ function hardened(_request: FastifyRequest, reply: FastifyReply, done: HookHandl
 }
 
 const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
-
-/** The merchant URL each synchronous callback went to, so a relative `Location` can be resolved against it. */
-const CALLBACK_URLS: Readonly<Record<string, keyof CheckoutMerchantUrls>> = {
-  'checkout.validation': 'validation',
-  'checkout.address_update': 'address_update',
-  'checkout.country_change': 'country_change',
-  'checkout.shipping_option_update': 'shipping_option_update',
-};
 
 export function registerCheckoutPageRoutes(app: App, _deps: ModuleDeps, service: CheckoutService): void {
   const route = { config: { auth: false, validationStyle: 'bad_value' as const }, onRequest: hardened };
@@ -95,7 +86,8 @@ export function registerCheckoutPageRoutes(app: App, _deps: ModuleDeps, service:
   /** Runs a shopper action for the token's order and answers its outcome with the order re-read. */
   async function act(token: string, action: (order: CheckoutRecord) => Promise<ShopperOutcome>): Promise<CheckoutPageAnswer> {
     const { order } = await service.fromPageToken(token);
-    const outcome = absoluteRedirect(await action(order), order);
+    // Redirect targets arrive absolute (relative ones are resolved against the URL called).
+    const outcome = await action(order);
     if (outcome.status === 'checkout_complete') return { outcome };
     try {
       const again = await service.fromPageToken(token);
@@ -105,24 +97,6 @@ export function registerCheckoutPageRoutes(app: App, _deps: ModuleDeps, service:
       if (error instanceof ApiError && error.statusCode === 404) return { outcome };
       throw error;
     }
-  }
-
-  /**
-   * A merchant may answer a callback with a relative Location (`/denied`). The page sends the top
-   * window there, and in the browser a relative URL would resolve against klarna-local's page, so
-   * it is resolved here against the URL the callback went to. Only http(s) targets are followed.
-   */
-  function absoluteRedirect(outcome: ShopperOutcome, order: CheckoutRecord): ShopperOutcome {
-    if (outcome.status !== 'redirect') return outcome;
-    const field = CALLBACK_URLS[outcome.callback];
-    const base = field ? order.data.merchant_urls[field] : undefined;
-    try {
-      const target = base ? new URL(outcome.redirect_url, service.substitute(base, order.order_id)) : new URL(outcome.redirect_url);
-      if (target.protocol === 'http:' || target.protocol === 'https:') return { ...outcome, redirect_url: target.href };
-    } catch {
-      // Not a URL at all: treated like any other unusable merchant answer below.
-    }
-    return { status: 'error', error_type: 'merchant_error', error_text: null, callback: outcome.callback };
   }
 
   app.post(`${BASE}/api/details`, { ...route, schema: { body: DetailsBody } }, async (request, reply) => {
