@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /** `klarna-local serve | migrate | merchants add`, configured by flags or environment variables. */
+import cluster from 'node:cluster';
+import type { Worker } from 'node:cluster';
 import { Command } from 'commander';
+import type { Logger } from 'pino';
 import { ConfigError, loadConfig, parseMerchants } from './config.js';
-import type { ConfigInput } from './config.js';
+import type { Config, ConfigInput } from './config.js';
 import { createLogger, startServer } from './main.js';
 import { migrateToLatest, openDatabase } from './platform/db/database.js';
-import { upsertMerchant } from './modules/merchants/provision.js';
+import { provisionMerchants, upsertMerchant } from './modules/merchants/provision.js';
 
 const program = new Command();
 program
@@ -21,6 +24,7 @@ interface ServeFlags {
   logLevel?: string;
   merchants?: string;
   sandbox?: boolean;
+  processes?: string;
 }
 
 const toInput = (flags: ServeFlags): ConfigInput => ({
@@ -31,6 +35,8 @@ const toInput = (flags: ServeFlags): ConfigInput => ({
   logLevel: flags.logLevel,
   merchants: flags.merchants,
   sandbox: flags.sandbox === false ? false : undefined,
+  // A worker of `--processes N` is one process.
+  processes: cluster.isWorker ? '1' : flags.processes,
 });
 
 function fail(error: unknown): never {
@@ -49,6 +55,7 @@ program
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env LOG_LEVEL, default info)')
   .option('--merchants <list>', 'username:password[,username:password…] to create or update (env KLARNA_LOCAL_MERCHANTS)')
   .option('--no-sandbox', 'do not serve /sandbox/v1 (env KLARNA_LOCAL_SANDBOX=false)')
+  .option('--processes <n>', 'server processes sharing the port, or auto for one per CPU (env KLARNA_LOCAL_PROCESSES, default 1)')
   .action(async (flags: ServeFlags) => {
     let config;
     try {
@@ -57,6 +64,10 @@ program
       fail(error);
     }
     const logger = createLogger(config);
+    if (config.processes > 1) {
+      await runPrimary(config, logger).catch(fail);
+      return;
+    }
     let server;
     try {
       server = await startServer(config, logger);
@@ -72,8 +83,13 @@ program
           `  password: ${generated.password}`,
         ]
       : [`Merchants: ${server.provision.usernames.join(', ')} (passwords as configured, or as shown when created)`];
-    // One write, the "listening" line last: whoever waits for it has the credentials too.
-    console.log([...lines, `klarna-local listening on ${server.url} (public URL ${server.publicUrl}, database ${shown})`].join('\n'));
+    if (cluster.isWorker) {
+      // The primary prints the credentials and the one "listening" line for all its workers.
+      process.send?.({ type: 'listening', url: server.url, publicUrl: server.publicUrl });
+    } else {
+      // One write, the "listening" line last: whoever waits for it has the credentials too.
+      console.log([...lines, `klarna-local listening on ${server.url} (public URL ${server.publicUrl}, database ${shown})`].join('\n'));
+    }
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down');
       server
@@ -87,6 +103,61 @@ program
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
+
+/**
+ * `serve --processes N`: the primary migrates and provisions once, then forks N workers that share
+ * the port (node:cluster), prints one "listening" line when all listen, replaces a worker that dies,
+ * and on SIGTERM/SIGINT lets every worker finish its requests and exits 0 once all have.
+ */
+async function runPrimary(config: Config, logger: Logger): Promise<void> {
+  const db = openDatabase(config.databaseUrl);
+  let provision;
+  try {
+    await migrateToLatest(db);
+    provision = await provisionMerchants(db, config.merchants, Date.now());
+  } finally {
+    await db.close();
+  }
+  const lines = provision.generated
+    ? ['Created merchant credentials (shown once; set KLARNA_LOCAL_MERCHANTS to choose your own):', `  username: ${provision.generated.username}`, `  password: ${provision.generated.password}`]
+    : [`Merchants: ${provision.usernames.join(', ')} (passwords as configured, or as shown when created)`];
+  let stopping = false;
+  let announced = false;
+  const listening = new Map<number, { url: string; publicUrl: string }>();
+  const fork = (): Worker => {
+    const worker = cluster.fork();
+    worker.on('message', (message: { type?: string; url?: string; publicUrl?: string }) => {
+      if (message.type !== 'listening' || !message.url) return;
+      listening.set(worker.id, { url: message.url, publicUrl: message.publicUrl ?? message.url });
+      if (!announced && listening.size === config.processes) {
+        announced = true;
+        const shown = config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl : config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@');
+        console.log([...lines, `klarna-local listening on ${message.url} (${config.processes} processes, public URL ${message.publicUrl}, database ${shown})`].join('\n'));
+      }
+    });
+    return worker;
+  };
+  cluster.on('exit', (worker, code, signal) => {
+    listening.delete(worker.id);
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.error({ worker: worker.process.pid, code, signal }, 'server process died; starting another');
+    fork();
+  });
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down all server processes');
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    if (workers.length === 0) process.exit(0);
+    for (const worker of workers) worker.process.kill('SIGTERM');
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  for (let i = 0; i < config.processes; i += 1) fork();
+}
 
 program
   .command('migrate')

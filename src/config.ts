@@ -1,4 +1,5 @@
 /** Environment and flags → one typed, validated Config. */
+import os from 'node:os';
 import path from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -26,6 +27,8 @@ export interface Config {
   readonly sweepIntervalMs: number;
   /** How often each process looks for due merchant callbacks (they are also sent at once when due). */
   readonly callbackPollMs: number;
+  /** Server processes sharing the port (`serve --processes`); 1 runs in this process. */
+  readonly processes: number;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +50,7 @@ export interface ConfigInput {
   sandbox?: boolean | undefined;
   sweepIntervalMs?: string | undefined;
   callbackPollMs?: string | undefined;
+  processes?: string | undefined;
 }
 
 export const DEFAULT_DATABASE_URL = `sqlite:${path.join('data', 'klarna-local.sqlite')}`;
@@ -70,7 +74,8 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   const sandbox = flags.sandbox ?? (sandboxEnv === undefined ? true : parseBoolean('KLARNA_LOCAL_SANDBOX', sandboxEnv));
   const sweepIntervalMs = parsePositiveInt('SWEEP_INTERVAL_MS', pick(flags.sweepIntervalMs, 'SWEEP_INTERVAL_MS') ?? '1000');
   const callbackPollMs = parsePositiveInt('CALLBACK_POLL_MS', pick(flags.callbackPollMs, 'CALLBACK_POLL_MS') ?? '200');
-  return { port, host, databaseUrl, publicUrl, publicUrlFromListen: publicUrlRaw === undefined, logLevel, merchants, sandbox, sweepIntervalMs, callbackPollMs };
+  const processes = parseProcesses(pick(flags.processes, 'KLARNA_LOCAL_PROCESSES') ?? '1');
+  return { port, host, databaseUrl, publicUrl, publicUrlFromListen: publicUrlRaw === undefined, logLevel, merchants, sandbox, sweepIntervalMs, callbackPollMs, processes };
 }
 
 function parsePort(raw: string): number {
@@ -84,6 +89,14 @@ function parsePort(raw: string): number {
 function parsePositiveInt(setting: string, raw: string): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < 1) throw new ConfigError(setting, `"${raw}" is not a positive integer`);
+  return value;
+}
+
+/** A count of processes, or `auto` for one per CPU. */
+function parseProcesses(raw: string): number {
+  if (raw === 'auto') return Math.max(1, os.availableParallelism());
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > 64) throw new ConfigError('KLARNA_LOCAL_PROCESSES', `"${raw}" is not a process count (1-64 or auto)`);
   return value;
 }
 
