@@ -19,6 +19,7 @@ const PENDING_ORDERS = 12;
 const HEADERS = { authorization: basicAuth(MERCHANT), 'content-type': 'application/json' };
 const env = { KLARNA_LOCAL_MERCHANTS: `${MERCHANT.username}:${MERCHANT.password}`, CALLBACK_POLL_MS: '20', SWEEP_INTERVAL_MS: '50' };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test responses are read loosely
 async function call(server: ServerProcess, method: string, path: string, body?: unknown): Promise<{ status: number; json: () => any }> {
   const res = await fetch(`${server.url}${path}`, { method, headers: HEADERS, ...(body !== undefined && { body: JSON.stringify(body) }) });
   const text = await res.text();
