@@ -20,7 +20,7 @@ import { SHOPPER, checkoutBody } from '../api/checkout/helpers.js';
 const HEADERS = { authorization: basicAuth(MERCHANT), 'content-type': 'application/json' };
 const env = { KLARNA_LOCAL_MERCHANTS: `${MERCHANT.username}:${MERCHANT.password}`, CALLBACK_POLL_MS: '20' };
 const ORDERS = 20;
-const CHECKOUTS = 40;
+const CHECKOUTS = 300;
 const IN_FLIGHT = 16;
 const LOAD_MS = 1500;
 
@@ -88,9 +88,11 @@ for (const dialect of await availableDialects()) {
                 break;
               }
               case 1: {
-                if (!captured.has(orderId)) break;
-                const res = await call(base, 'POST', `/ordermanagement/v1/orders/${orderId}/refunds`, { refunded_amount: 1 });
-                if (res.status === 201) acknowledged.refunds.push({ orderId, refundId: String(res.headers.get('refund-id')) });
+                // The order the previous step captured on.
+                const refundOrder = orderIds[(n - 1) % ORDERS] as string;
+                if (!captured.has(refundOrder)) break;
+                const res = await call(base, 'POST', `/ordermanagement/v1/orders/${refundOrder}/refunds`, { refunded_amount: 1 });
+                if (res.status === 201) acknowledged.refunds.push({ orderId: refundOrder, refundId: String(res.headers.get('refund-id')) });
                 break;
               }
               case 2: {
@@ -121,7 +123,8 @@ for (const dialect of await availableDialects()) {
           `${acknowledged.sessions.length} sessions, ${acknowledged.checkouts.length} checkout completions`,
       );
       assert.ok(acknowledged.captures.length > 10, `load reached the server (${acknowledged.captures.length} captures)`);
-      assert.ok(acknowledged.checkouts.length > 0, 'some checkouts completed before the kill');
+      assert.ok(acknowledged.refunds.length > 0, 'some refunds were answered before the kill');
+      assert.ok(acknowledged.checkouts.length > 0 && acknowledged.checkouts.length < CHECKOUTS, 'the kill came in the middle of the checkout completions');
 
       server = await startServerProcess(['--database-url', database.url], { env });
       const restarted = server.url;
