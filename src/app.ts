@@ -84,6 +84,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const moduleDeps: ModuleDeps = { ...deps, dispatcher };
   app.decorate('dispatcher', dispatcher);
   app.addHook('onReady', async () => dispatcher.start());
+  // Shutting down: a response still in flight closes its connection, so the server is done as soon
+  // as the last request is answered instead of waiting for keep-alive connections to time out.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.addHook('onClose', async () => dispatcher.stop());
 
   app.decorateRequest('merchant', null);
