@@ -13,10 +13,11 @@ export function assertNoContent(res: TestResponse): void {
   assert.equal(res.headers['content-type'], undefined, 'a 204 carries no content type');
 }
 
-/** Asserts Klarna's envelope with this status and code; returns the messages. */
-export function assertError(res: TestResponse, status: number, code: string): string[] {
+/** Asserts Klarna's envelope with this status and code (and messages matching `message`); returns the messages. */
+export function assertError(res: TestResponse, status: number, code: string, message?: RegExp): string[] {
   assert.equal(res.status, status, res.body);
   const body = res.json<{ error_code: string; error_messages: string[] }>();
   assert.equal(body.error_code, code, res.body);
+  if (message) assert.match(body.error_messages.join(' '), message);
   return body.error_messages;
 }

@@ -7,9 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { assertError } from '../../helpers/assertions.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { buildTestApp } from '../../helpers/harness.js';
-import type { TestApp, TestResponse } from '../../helpers/harness.js';
+import type { TestApp } from '../../helpers/harness.js';
 import { startFakeMerchant } from '../../helpers/merchant-server.js';
 import type { FakeMerchant, ReceivedCallback } from '../../helpers/merchant-server.js';
 import { validateCallbackRequest } from '../../helpers/openapi.js';
@@ -22,11 +23,6 @@ interface CallbackEvent {
   payload: { status: string; url: string; attempts: { attempt: number; response_status: number | null; error: string | null }[] };
 }
 
-function assertError(res: TestResponse, status: number, errorCode: string, message?: RegExp): void {
-  assert.equal(res.status, status, res.body);
-  assert.equal(res.json().error_code, errorCode, res.body);
-  if (message) assert.match(res.json().error_messages.join(' '), message);
-}
 
 for (const dialect of await availableDialects()) {
   describe(`checkout completion (${dialect})`, () => {

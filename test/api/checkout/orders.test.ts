@@ -4,19 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertError } from '../../helpers/assertions.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { OTHER_MERCHANT, PUBLIC_URL, buildTestApp } from '../../helpers/harness.js';
-import type { TestApp, TestResponse } from '../../helpers/harness.js';
+import type { TestApp } from '../../helpers/harness.js';
 import { LINES, SHIPPING_OPTIONS, SHOPPER, checkoutBody, merchantUrls } from './helpers.js';
 
 const SHOP = 'https://shop.example';
 const HOUR = 3600;
 
-function assertError(res: TestResponse, status: number, errorCode: string, message?: RegExp): void {
-  assert.equal(res.status, status, res.body);
-  assert.equal(res.json().error_code, errorCode, res.body);
-  if (message) assert.match(res.json().error_messages.join(' '), message);
-}
 
 for (const dialect of await availableDialects()) {
   describe(`checkout orders (${dialect})`, () => {

@@ -5,19 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertError } from '../../helpers/assertions.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { OTHER_MERCHANT, buildTestApp, orderBody } from '../../helpers/harness.js';
-import type { TestApp, TestResponse } from '../../helpers/harness.js';
+import type { TestApp } from '../../helpers/harness.js';
 import { startFakeMerchant } from '../../helpers/merchant-server.js';
 import type { FakeMerchant } from '../../helpers/merchant-server.js';
 
 const MINUTE = 60;
 
-function assertError(res: TestResponse, status: number, errorCode: string, message?: RegExp): void {
-  assert.equal(res.status, status, res.body);
-  assert.equal(res.json().error_code, errorCode, res.body);
-  if (message) assert.match(res.json().error_messages.join(' '), message);
-}
 
 /** The create-order body a merchant sends: the session's order data. */
 const orderRequest = (overrides: Record<string, unknown> = {}) => {

@@ -4,17 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertError } from '../../helpers/assertions.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { OTHER_MERCHANT, PUBLIC_URL, buildTestApp, orderBody } from '../../helpers/harness.js';
-import type { TestApp, TestResponse } from '../../helpers/harness.js';
+import type { TestApp } from '../../helpers/harness.js';
 
 const HOUR = 3600;
 
-function assertError(res: TestResponse, status: number, errorCode: string, message?: RegExp): void {
-  assert.equal(res.status, status, res.body);
-  assert.equal(res.json().error_code, errorCode, res.body);
-  if (message) assert.match(res.json().error_messages.join(' '), message);
-}
 
 for (const dialect of await availableDialects()) {
   describe(`payments sessions (${dialect})`, () => {
