@@ -25,6 +25,7 @@ interface ServeFlags {
   merchants?: string;
   sandbox?: boolean;
   processes?: string;
+  rateLimit?: string;
 }
 
 const toInput = (flags: ServeFlags): ConfigInput => ({
@@ -37,6 +38,7 @@ const toInput = (flags: ServeFlags): ConfigInput => ({
   sandbox: flags.sandbox === false ? false : undefined,
   // A worker of `--processes N` is one process.
   processes: cluster.isWorker ? '1' : flags.processes,
+  rateLimit: flags.rateLimit,
 });
 
 function fail(error: unknown): never {
@@ -56,6 +58,7 @@ program
   .option('--merchants <list>', 'username:password[,username:password…] to create or update (env KLARNA_LOCAL_MERCHANTS)')
   .option('--no-sandbox', 'do not serve /sandbox/v1 (env KLARNA_LOCAL_SANDBOX=false)')
   .option('--processes <n>', 'server processes sharing the port, or auto for one per CPU (env KLARNA_LOCAL_PROCESSES, default 1)')
+  .option('--rate-limit <mode>', "Klarna's rate limits per merchant: playground|live|off, counted per process (env KLARNA_LOCAL_RATE_LIMIT, default off)")
   .action(async (flags: ServeFlags) => {
     let config;
     try {

@@ -4,6 +4,9 @@ import path from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** Klarna's rate limits of one environment, or none (src/modules/operations/rate-limit.ts). */
+export type RateLimitMode = 'off' | 'playground' | 'live';
+const RATE_LIMIT_MODES: readonly RateLimitMode[] = ['off', 'playground', 'live'];
 
 export interface MerchantCredential {
   readonly username: string;
@@ -29,6 +32,8 @@ export interface Config {
   readonly callbackPollMs: number;
   /** Server processes sharing the port (`serve --processes`); 1 runs in this process. */
   readonly processes: number;
+  /** Emulate Klarna's rate limits of this environment (429 TOO_MANY_REQUESTS), or not. */
+  readonly rateLimit: RateLimitMode;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +56,7 @@ export interface ConfigInput {
   sweepIntervalMs?: string | undefined;
   callbackPollMs?: string | undefined;
   processes?: string | undefined;
+  rateLimit?: string | undefined;
 }
 
 export const DEFAULT_DATABASE_URL = `sqlite:${path.join('data', 'klarna-local.sqlite')}`;
@@ -75,7 +81,8 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   const sweepIntervalMs = parsePositiveInt('SWEEP_INTERVAL_MS', pick(flags.sweepIntervalMs, 'SWEEP_INTERVAL_MS') ?? '1000');
   const callbackPollMs = parsePositiveInt('CALLBACK_POLL_MS', pick(flags.callbackPollMs, 'CALLBACK_POLL_MS') ?? '200');
   const processes = parseProcesses(pick(flags.processes, 'KLARNA_LOCAL_PROCESSES') ?? '1');
-  return { port, host, databaseUrl, publicUrl, publicUrlFromListen: publicUrlRaw === undefined, logLevel, merchants, sandbox, sweepIntervalMs, callbackPollMs, processes };
+  const rateLimit = parseRateLimit(pick(flags.rateLimit, 'KLARNA_LOCAL_RATE_LIMIT') ?? 'off');
+  return { port, host, databaseUrl, publicUrl, publicUrlFromListen: publicUrlRaw === undefined, logLevel, merchants, sandbox, sweepIntervalMs, callbackPollMs, processes, rateLimit };
 }
 
 function parsePort(raw: string): number {
@@ -138,6 +145,12 @@ function parsePublicUrl(raw: string | undefined, host: string, port: number): st
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('PUBLIC_URL', 'must be http:// or https://');
   return raw.replace(/\/+$/, '');
+}
+
+function parseRateLimit(raw: string): RateLimitMode {
+  const mode = raw.toLowerCase() as RateLimitMode;
+  if (!RATE_LIMIT_MODES.includes(mode)) throw new ConfigError('KLARNA_LOCAL_RATE_LIMIT', `"${raw}" is not one of ${RATE_LIMIT_MODES.join(', ')}`);
+  return mode;
 }
 
 function parseLogLevel(raw: string): LogLevel {
