@@ -117,7 +117,7 @@ for (const dialect of await availableDialects()) {
       try {
         const first = await runCli(['migrate', '--database-url', database.url], { env: {} });
         assert.equal(first.code, 0, first.stderr);
-        assert.match(first.stdout, /applied: 0001_initial, 0002_payments, 0003_checkout/);
+        assert.match(first.stdout, /applied: 0001_initial, 0002_payments, 0003_checkout, 0004_callbacks_failed_index/);
         const second = await runCli(['migrate', '--database-url', database.url], { env: {} });
         assert.equal(second.code, 0, second.stderr);
         assert.match(second.stdout, /database is up to date/);

@@ -420,7 +420,7 @@ for (const dialect of await availableDialects()) {
         for (const starter of starters) starter.send('migrate');
         const migrated = await Promise.all(starters.map((s) => s.next()));
         for (const result of migrated) assert.ok(result.ok, `migrate: ${result.error}`);
-        assert.deepEqual(migrated.flatMap((r) => r.value as string[]).sort(), ['0001_initial', '0002_payments', '0003_checkout'], 'every migration was applied by exactly one process');
+        assert.deepEqual(migrated.flatMap((r) => r.value as string[]).sort(), ['0001_initial', '0002_payments', '0003_checkout', '0004_callbacks_failed_index'], 'every migration was applied by exactly one process');
 
         const username = `m_${randomUUID().slice(0, 8)}`;
         if (dialect === 'postgres') {

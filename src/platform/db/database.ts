@@ -12,6 +12,7 @@ import type { Sql } from './sql.js';
 import * as m0001 from '../../../migrations/0001_initial.js';
 import * as m0002 from '../../../migrations/0002_payments.js';
 import * as m0003 from '../../../migrations/0003_checkout.js';
+import * as m0004 from '../../../migrations/0004_callbacks_failed_index.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -37,7 +38,26 @@ export interface Db {
    * process) has committed since the last call, so read caches can be exact. PostgreSQL: undefined.
    */
   dataVersion(): number | undefined;
+  /**
+   * Fails when the database cannot serve: PostgreSQL does not answer; the SQLite file is gone or was
+   * replaced since it was opened (an open connection would go on writing to the removed file).
+   */
+  check(): Promise<void>;
+  /** Connection use, for /metrics. */
+  stats(): DbStats;
   close(): Promise<void>;
+}
+
+export interface DbStats {
+  /** Open connections: the PostgreSQL pool's, or SQLite's write and read connections. */
+  connections: number;
+  /** Idle pool connections (PostgreSQL); null on SQLite. */
+  idle: number | null;
+  /**
+   * Work waiting for a connection: PostgreSQL queries waiting for the pool; SQLite writes queued for
+   * the next group commit on the one write connection.
+   */
+  waiting: number;
 }
 
 /** PostgreSQL BIGINT arrives as a string: parse it and refuse anything that is not a safe integer. */
@@ -82,6 +102,10 @@ export function openDatabase(databaseUrl: string, options: { poolMax?: number } 
     read: new PgSql(pool),
     forUpdate: ' for update',
     dataVersion: () => undefined,
+    async check() {
+      await pool.query('select 1');
+    },
+    stats: () => ({ connections: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async transaction(fn) {
       const client = await pool.connect();
       let broken: Error | undefined;
@@ -107,6 +131,7 @@ function openSqliteDatabase(file: string): Db {
   const inMemory = file === ':memory:';
   if (!inMemory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const writerConnection = openSqlite(file, false);
+  const opened = inMemory ? null : fs.statSync(file);
   const writer = new SqliteSql(writerConnection);
   // WAL lets a second connection read committed data while the writer holds its transaction.
   const readerConnection = inMemory ? null : openSqlite(file, true);
@@ -129,6 +154,15 @@ function openSqliteDatabase(file: string): Db {
     forUpdate: '',
     dataVersion: dataVersion ? () => dataVersion.get() as number : () => undefined,
     transaction: (fn) => committer.run(fn),
+    async check() {
+      if (opened) {
+        // A removed or replaced file cannot be seen through the connections that hold it open.
+        const current = await fs.promises.stat(file);
+        if (current.ino !== opened.ino || current.dev !== opened.dev) throw new Error(`${file} is no longer the database file that was opened`);
+      }
+      await (readerConnection ? new SqliteSql(readerConnection) : writer).get('select count(*) as n from sqlite_master');
+    },
+    stats: () => ({ connections: readerConnection ? 2 : 1, idle: null, waiting: committer.waiting }),
     async close() {
       await kysely.destroy();
       readerConnection?.close();
@@ -218,6 +252,7 @@ const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_payments': m0002,
   '0003_checkout': m0003,
+  '0004_callbacks_failed_index': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -242,6 +277,15 @@ export async function inTransaction<T>(db: Db, fn: (trx: Kysely<Database>) => Pr
   return db.kysely.transaction().execute(fn);
 }
 
-export async function ping(db: Db): Promise<void> {
-  await sql`select 1`.execute(db.kysely);
+/** Readiness: the database answers (Db.check) within timeoutMs. */
+export async function ping(db: Db, timeoutMs = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`the database did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([db.check(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -31,6 +31,11 @@ export class GroupCommitter {
     private readonly mutex: Mutex,
   ) {}
 
+  /** Writes waiting for the next transaction (not counting the one running). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   run<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });

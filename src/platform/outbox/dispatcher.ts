@@ -56,6 +56,8 @@ export class CallbackDispatcher {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = true;
+  /** Delivery attempts by this process that got no 2xx (for /metrics). */
+  failedAttempts = 0;
 
   constructor(
     private readonly db: Db,
@@ -204,6 +206,7 @@ export class CallbackDispatcher {
       );
     });
     if (!ok) {
+      this.failedAttempts += 1;
       this.logger.info(
         { callback_id: callback.callback_id, kind: callback.kind, attempt, status: outcome.status, error: outcome.error },
         'merchant callback attempt failed',
