@@ -23,7 +23,7 @@ import { registerCustomerTokenSandboxRoutes } from './modules/customer-token/san
 import { registerPaymentsRoutes, registerPaymentsSandboxRoutes } from './modules/payments/routes.js';
 import { registerCheckoutRoutes, registerCheckoutSandboxRoutes } from './modules/checkout/routes.js';
 import { registerCheckoutPageRoutes } from './modules/checkout/page/routes.js';
-import { registerOperationsRoutes } from './modules/operations/routes.js';
+import { instrumentRequests, registerOperationsRoutes } from './modules/operations/routes.js';
 import { registerShopperRoutes } from './modules/shopper/routes.js';
 
 /** Largest accepted request body. 1000 fully described order lines fit well inside it. */
@@ -117,6 +117,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }, done);
   });
 
+  // Request metrics and the optional rate limit: after authentication (limits are per merchant),
+  // before any route (each route's labels and category are fixed as it is added).
+  const metrics = instrumentRequests(app, moduleDeps);
+
   app.setErrorHandler((error: AnyError, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
@@ -125,7 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   // Every module's routes, in one list.
-  registerOperationsRoutes(app, moduleDeps);
+  registerOperationsRoutes(app, moduleDeps, metrics);
   registerOrderManagementRoutes(app, moduleDeps);
   registerPaymentsRoutes(app, moduleDeps);
   const checkout = registerCheckoutRoutes(app, moduleDeps);

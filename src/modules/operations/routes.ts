@@ -1,18 +1,84 @@
-/** Operations endpoints, no credentials: liveness and readiness. */
-import type { App, AppDeps } from '../../app.js';
+/**
+ * Operations: liveness, readiness and metrics (no credentials), the request metrics hook and the
+ * optional rate limit.
+ */
+import type { App, ModuleDeps } from '../../app.js';
 import { ping } from '../../platform/db/database.js';
 import { temporarilyUnavailable } from '../../platform/http/errors.js';
+import { Metrics } from './metrics.js';
+import type { RouteMetrics } from './metrics.js';
+import { RATE_LIMITS, RateLimiter, rateLimitCategory, tooManyRequests } from './rate-limit.js';
+import type { RateLimitCategory } from './rate-limit.js';
 
-export function registerOperationsRoutes(app: App, deps: AppDeps): void {
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: the route is left out of the request metrics (default true). */
+    metrics?: boolean;
+    /** Set as the route is added: its prepared request metrics (null when left out). */
+    routeMetrics?: RouteMetrics | null;
+    /** Set as the route is added: its rate-limit category (null when not limited). */
+    rateLimitCategory?: RateLimitCategory | null;
+  }
+}
+
+/**
+ * Hooks that see every route as it is added (call before any route is registered) and every request
+ * after authentication (the rate limit is per merchant). Returns the metrics /metrics renders.
+ */
+export function instrumentRequests(app: App, deps: ModuleDeps): Metrics {
+  const metrics = new Metrics(deps);
+  app.addHook('onRoute', (route) => {
+    const method = Array.isArray(route.method) ? route.method.join(',') : route.method;
+    const config = route.config ?? {};
+    // A fresh object: Fastify's HEAD twin of a GET route shares the GET route's config object.
+    route.config = {
+      ...config,
+      routeMetrics: config.metrics === false ? null : metrics.forRoute(route.url, method),
+      rateLimitCategory: rateLimitCategory(method, route.url, config.auth !== false),
+    };
+  });
+  // One hook, callback style: a map lookup by status and prom-client's update with prepared labels.
+  app.addHook('onResponse', (request, reply, done) => {
+    const routeMetrics = request.is404 ? metrics.forUnmatched(request.method) : request.routeOptions.config.routeMetrics;
+    routeMetrics?.record(reply.statusCode, reply.elapsedTime);
+    done();
+  });
+
+  const mode = deps.config.rateLimit;
+  if (mode !== 'off') {
+    const limiter = new RateLimiter(RATE_LIMITS[mode]);
+    app.addHook('onRequest', (request, reply, done) => {
+      const merchant = request.merchant;
+      if (!merchant) return done();
+      const category = request.routeOptions.config.rateLimitCategory;
+      if (!category) return done();
+      const verdict = limiter.take(merchant.merchant_id, category);
+      if (!verdict.allowed) return done(tooManyRequests(category, verdict.headers));
+      reply.headers(verdict.headers);
+      done();
+    });
+  }
+  return metrics;
+}
+
+export function registerOperationsRoutes(app: App, deps: ModuleDeps, metrics: Metrics): void {
   // Registered only once the app is built and migrated, so 200 means "can serve".
   app.get('/healthz', { config: { auth: false } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { config: { auth: false } }, async () => {
+  // 503 while the database cannot serve (unreachable, or its file gone); 200 again once it can.
+  app.get('/readyz', { config: { auth: false } }, async (request) => {
     try {
       await ping(deps.db);
-    } catch {
+    } catch (error) {
+      request.log.warn({ err: error }, 'not ready: the database cannot serve');
       throw temporarilyUnavailable();
     }
     return { status: 'ready' };
+  });
+
+  // Without credentials like /healthz, for scrapers on a private network: not to be exposed publicly.
+  app.get('/metrics', { config: { auth: false, metrics: false } }, async (_request, reply) => {
+    const text = await metrics.render();
+    return reply.type(metrics.contentType).send(text);
   });
 }
