@@ -9,7 +9,8 @@ import type { ModuleDeps } from '../../app.js';
 import { MS_PER_SECOND } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db/sql.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';
-import { readIdempotencyKey, runWrite } from '../../platform/http/idempotency.js';
+import { readIdempotencyKey } from '../../platform/http/idempotency.js';
+import { runMerchantWrite } from '../merchant-write.js';
 import { newId } from '../../platform/ids.js';
 import { PUSH_CALLBACK_POLICY, PUSH_FIRST_DELAY_MS, enqueueCallback, substitutePlaceholders } from '../../platform/outbox/callbacks.js';
 import { loadInstanceSecret } from '../../platform/secrets.js';
@@ -19,7 +20,6 @@ import { orderTotalsErrors } from '../../kernel/order-lines.js';
 import type { OrderLine } from '../../kernel/schemas.js';
 import { testPaymentDetails } from '../customer-token/token.js';
 import { insertCustomerToken } from '../customer-token/token.repository.js';
-import { parseSettings } from '../merchants/merchant.js';
 import type { OperationContext } from '../order-management/operations/context.js';
 import { captureWholeOrder, createAuthorizedOrder } from '../order-management/operations/create-order.js';
 import type { CheckoutRecord, CheckoutShopper } from './checkout-order.js';
@@ -72,15 +72,10 @@ export class CheckoutService {
   // Merchant operations
 
   private async write(merchantId: string, correlationId: string, idempotencyKey: string | undefined, operation: (ctx: OperationContext) => Promise<WriteResult>) {
-    const { db, clock, config } = this.deps;
     // The page key may need its own transaction the first time: never inside the operation's.
     await this.pageKey();
-    const result = await runWrite(
-      db,
-      clock,
-      { merchantId, idempotencyKey, correlationId, replayErrors: (json) => parseSettings(json).idempotency_replays_errors },
-      ({ sql, now, settingsJson }) => operation({ db, sql, now, merchantId, settings: parseSettings(settingsJson), publicUrl: config.publicUrl }),
-    );
+    const result = await runMerchantWrite(this.deps, { merchantId, correlationId, idempotencyKey }, operation);
+    // Completion queues the push; send what is due.
     this.deps.dispatcher.wake();
     return result;
   }

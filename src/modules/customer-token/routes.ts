@@ -2,8 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, ModuleDeps } from '../../app.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';
-import { readIdempotencyKey, runWrite } from '../../platform/http/idempotency.js';
-import { parseSettings } from '../merchants/merchant.js';
+import { requestWrite, runMerchantWrite } from '../merchant-write.js';
 import type { OperationContext } from '../order-management/operations/context.js';
 import { sendResult } from '../order-management/routes.js';
 import { createTokenOrder } from './operations/create-token-order.js';
@@ -15,20 +14,9 @@ const BASE = '/customer-token/v1/tokens/:customerToken';
 
 export type TokenWrite = (request: FastifyRequest, reply: FastifyReply, operation: (ctx: OperationContext) => Promise<WriteResult>) => Promise<FastifyReply>;
 
-/** One write: one transaction, `Klarna-Idempotency-Key`, the merchant's settings (as in Order Management). */
+/** One write (modules/merchant-write.ts), answered as Klarna answers it. */
 export function tokenWriter(deps: ModuleDeps): TokenWrite {
-  const { db, clock, config } = deps;
-  return async (request, reply, operation) => {
-    const merchantId = merchantOf(request);
-    const idempotencyKey = readIdempotencyKey(request.headers['klarna-idempotency-key']);
-    const result = await runWrite(
-      db,
-      clock,
-      { merchantId, idempotencyKey, correlationId: request.id, replayErrors: (json) => parseSettings(json).idempotency_replays_errors },
-      ({ sql, now, settingsJson }) => operation({ db, sql, now, merchantId, settings: parseSettings(settingsJson), publicUrl: config.publicUrl }),
-    );
-    return sendResult(reply, result);
-  };
+  return async (request, reply, operation) => sendResult(reply, await runMerchantWrite(deps, requestWrite(request), operation));
 }
 
 export function merchantOf(request: FastifyRequest): string {

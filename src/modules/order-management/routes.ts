@@ -3,8 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, AppDeps } from '../../app.js';
 import { ErrorEnvelope } from '../../kernel/schemas.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';
-import { readIdempotencyKey, runWrite } from '../../platform/http/idempotency.js';
-import { parseSettings, readSettings } from '../merchants/merchant.js';
+import { readSettings } from '../merchants/merchant.js';
+import { requestWrite, runMerchantWrite } from '../merchant-write.js';
 import { Type } from 'typebox';
 import type { OperationContext } from './operations/context.js';
 import { acknowledgeOrder } from './operations/acknowledge-order.js';
@@ -56,26 +56,12 @@ export function sendResult(reply: FastifyReply, result: WriteResult): FastifyRep
 }
 
 export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
-  const { db, clock, config } = deps;
+  const { db, clock } = deps;
   const documents = new OrderDocumentCache(db);
 
-  /** One write on one order: one transaction, idempotency, the merchant's settings. */
-  const write = async (
-    request: FastifyRequest<{ Params: { order_id: string } }>,
-    reply: FastifyReply,
-    operation: (ctx: OperationContext) => Promise<WriteResult>,
-  ) => {
-    const merchantId = request.merchant?.merchant_id;
-    if (!merchantId) throw new Error('write without an authenticated merchant');
-    const idempotencyKey = readIdempotencyKey(request.headers['klarna-idempotency-key']);
-    const result = await runWrite(
-      db,
-      clock,
-      { merchantId, idempotencyKey, correlationId: request.id, replayErrors: (json) => parseSettings(json).idempotency_replays_errors },
-      ({ sql, now, settingsJson }) => operation({ db, sql, now, merchantId, settings: parseSettings(settingsJson), publicUrl: config.publicUrl }),
-    );
-    return sendResult(reply, result);
-  };
+  /** One write on one order (modules/merchant-write.ts). */
+  const write = async (request: FastifyRequest, reply: FastifyReply, operation: (ctx: OperationContext) => Promise<WriteResult>) =>
+    sendResult(reply, await runMerchantWrite(deps, requestWrite(request), operation));
   const merchantOf = (request: FastifyRequest): string => {
     if (!request.merchant) throw new Error('read without an authenticated merchant');
     return request.merchant.merchant_id;

@@ -2,9 +2,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, ModuleDeps } from '../../app.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';
-import { readIdempotencyKey, runWrite } from '../../platform/http/idempotency.js';
+import { readIdempotencyKey } from '../../platform/http/idempotency.js';
 import { loadInstanceSecret } from '../../platform/secrets.js';
-import { parseSettings, readSettings } from '../merchants/merchant.js';
+import { readSettings } from '../merchants/merchant.js';
+import { runMerchantWrite } from '../merchant-write.js';
 import { sendResult } from '../order-management/routes.js';
 import type { PaymentsContext } from './operations/context.js';
 import { authorizeSession } from './operations/authorize-session.js';
@@ -27,21 +28,16 @@ export type PaymentsWriter = <T extends WriteResult>(
 ) => Promise<WriteResult>;
 
 export function paymentsWriter(deps: ModuleDeps): { write: PaymentsWriter; clientTokenKey: () => Promise<Buffer> } {
-  const { db, clock, config, dispatcher } = deps;
+  const { db, dispatcher } = deps;
   let key: Promise<Buffer> | null = null;
   const clientTokenKey = () => (key ??= loadInstanceSecret(db, CLIENT_TOKEN_SECRET).catch((error: unknown) => {
     key = null;
     throw error;
   }));
   const write: PaymentsWriter = async (merchantId, correlationId, idempotencyKey, operation) => {
+    // The key may need its own transaction the first time: never inside the operation's.
     const signingKey = await clientTokenKey();
-    const result = await runWrite(
-      db,
-      clock,
-      { merchantId, idempotencyKey, correlationId, replayErrors: (json) => parseSettings(json).idempotency_replays_errors },
-      ({ sql, now, settingsJson }) =>
-        operation({ db, sql, now, merchantId, settings: parseSettings(settingsJson), publicUrl: config.publicUrl, clientTokenKey: signingKey }),
-    );
+    const result = await runMerchantWrite(deps, { merchantId, correlationId, idempotencyKey }, (ctx) => operation({ ...ctx, clientTokenKey: signingKey }));
     // A write may have queued a callback (authorization, fraud notification): send it now.
     dispatcher.wake();
     return result;

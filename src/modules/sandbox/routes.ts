@@ -6,10 +6,10 @@ import type { App, ModuleDeps } from '../../app.js';
 import { toIso } from '../../platform/clock.js';
 import { callbackEvents, orderTimeline } from './events.js';
 import { badValue } from '../../platform/http/errors.js';
-import { readIdempotencyKey, runWrite } from '../../platform/http/idempotency.js';
+import { requestWrite, runMerchantWrite } from '../merchant-write.js';
 import { marketErrors } from '../../kernel/markets.js';
 import { orderTotalsErrors } from '../../kernel/order-lines.js';
-import { DEFAULT_SETTINGS, findMerchantById, parseSettings } from '../merchants/merchant.js';
+import { DEFAULT_SETTINGS, findMerchantById } from '../merchants/merchant.js';
 import { createAuthorizedOrder } from '../order-management/operations/create-order.js';
 import { orderUrl } from '../order-management/operations/context.js';
 import { sendResult } from '../order-management/routes.js';
@@ -29,7 +29,7 @@ export function sandboxOrderErrors(body: SandboxOrder): string[] {
 }
 
 export function registerSandboxRoutes(app: App, deps: ModuleDeps): void {
-  const { db, clock, config, authenticator } = deps;
+  const { db, clock, authenticator } = deps;
   const bad = { validationStyle: 'bad_value' as const };
   const requireMerchant = async (merchantId: string | undefined) => {
     const merchant = merchantId === undefined ? undefined : await findMerchantById(db.kysely, merchantId);
@@ -41,23 +41,10 @@ export function registerSandboxRoutes(app: App, deps: ModuleDeps): void {
     const body = request.body;
     const errors = sandboxOrderErrors(body);
     if (errors.length > 0) throw badValue(...errors.map((f) => `Bad value: ${f}`));
-    const merchantId = request.merchant?.merchant_id;
-    if (merchantId === undefined) throw new Error('sandbox request without an authenticated merchant');
-    const result = await runWrite(
-      db,
-      clock,
-      {
-        merchantId,
-        idempotencyKey: readIdempotencyKey(request.headers['klarna-idempotency-key']),
-        correlationId: request.id,
-        replayErrors: (json) => parseSettings(json).idempotency_replays_errors,
-      },
-      async ({ sql, now, settingsJson }) => {
-        const ctx = { db, sql, now, merchantId, settings: parseSettings(settingsJson), publicUrl: config.publicUrl };
-        const order = await createAuthorizedOrder(ctx, { ...body, source: 'sandbox' });
-        return { status: 201, headers: { location: orderUrl(ctx, order.order_id) }, body: presentOrder(order, now) };
-      },
-    );
+    const result = await runMerchantWrite(deps, requestWrite(request), async (ctx) => {
+      const order = await createAuthorizedOrder(ctx, { ...body, source: 'sandbox' });
+      return { status: 201, headers: { location: orderUrl(ctx, order.order_id) }, body: presentOrder(order, ctx.now) };
+    });
     return sendResult(reply, result);
   });
 
