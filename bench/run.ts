@@ -2,28 +2,45 @@
  * `npm run bench`: throughput and latency of klarna-local against a bare Fastify baseline, on this
  * machine, in one run.
  *
- * Two child processes: bench/hello-server.ts (bare Fastify, GET / → {"hello":"world"}) and the built
- * klarna-local (`node dist/src/cli.js serve`, SQLite in a temporary directory, log level warn). This
- * process drives each with autocannon: 32 connections, 10 s per run, 3 runs per scenario after a
- * 2 s warm-up, runs of the scenarios interleaved; the medians are reported against the baseline.
+ * Child processes: bench/hello-server.ts (bare Fastify, GET / → {"hello":"world"}) and the built
+ * klarna-local (`node dist/src/cli.js serve`, log level warn) on the databases of each scenario
+ * group. This process drives each with autocannon: 32 connections, 10 s per run, 3 runs per
+ * scenario after a 2 s warm-up, runs of all scenarios interleaved; the medians are reported against
+ * the baseline and against each other.
+ *
+ * Scenario groups (BENCH_SCENARIOS, comma-separated, default all):
+ * - base: hello, GET order and create capture on SQLite in a temporary directory.
+ * - pg: create capture on PostgreSQL with one process and with `serve --processes 2`, each on a
+ *   database of its own created for the run (skipped, with the reason, when PostgreSQL is unreachable).
+ * - large: GET order on SQLite with BENCH_LARGE_ORDERS (1 000 000) orders generated before the server
+ *   starts, against an empty database and one just over the document cache, and the server's memory
+ *   after that load.
  *
  * Exit status: 0 when every request answered 2xx (a missed goal is reported, not failed); 1 when a
  * server failed or any response was non-2xx, an error or a timeout.
  *
- * Environment: BENCH_DURATION (seconds per run, default 10), BENCH_REPEATS (default 3),
- * BENCH_WARMUP (seconds, default 2), BENCH_CONNECTIONS (default 32).
+ * Environment: BENCH_SCENARIOS (base,pg,large), BENCH_DURATION (seconds per run, default 10),
+ * BENCH_REPEATS (default 3), BENCH_WARMUP (seconds, default 2), BENCH_CONNECTIONS (default 32),
+ * BENCH_LARGE_ORDERS (default 1000000), BENCH_POSTGRES_URL (default
+ * postgres://postgres@127.0.0.1:5432/postgres; the run creates and drops a database there).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import { DOCUMENT_CACHE_MAX_ENTRIES } from '../src/modules/order-management/operations/read-order.js';
+import { AUTH, MAX_AMOUNT, MERCHANT, orderBody } from './fixtures.js';
+import { generateOrderDatabase } from './large-database.js';
+import { POSTGRES_URL, createDatabase, postgresUnavailable } from './postgres.js';
+import type { BenchDatabase } from './postgres.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const MEMORY_PROBE = pathToFileURL(path.join(ROOT, 'bench', 'memory-probe.mjs')).href;
 const envInt = (name: string, fallback: number): number => {
   const raw = process.env[name];
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
@@ -34,14 +51,30 @@ const CONNECTIONS = envInt('BENCH_CONNECTIONS', 32);
 const DURATION_S = envInt('BENCH_DURATION', 10);
 const REPEATS = envInt('BENCH_REPEATS', 3);
 const WARMUP_S = envInt('BENCH_WARMUP', 2);
-const MERCHANT = { username: 'bench', password: 'bench' };
-const AUTH = `Basic ${Buffer.from(`${MERCHANT.username}:${MERCHANT.password}`).toString('base64')}`;
-/** Largest amount of one line and of an order (src/kernel/schemas.ts MAX_AMOUNT). */
-const MAX_AMOUNT = 200_000_000;
-/** Captures per order the create-capture scenario aims to stay under (orders are rotated). */
+const LARGE_ORDERS = envInt('BENCH_LARGE_ORDERS', 1_000_000);
+/** Captures per order the create-capture scenarios aim to stay under (orders are rotated). */
 const CAPTURES_PER_ORDER = 20;
+/** Orders in the "empty" database: a few, so GET can rotate like on the large one. */
+const EMPTY_ORDERS = 10;
+/**
+ * Orders read on the large database, and all the orders of the reference just over the cache: more
+ * than the server's document cache holds, so every read goes to SQLite and the size shows.
+ */
+const LARGE_SAMPLE = 10 * DOCUMENT_CACHE_MAX_ENTRIES;
+const MISS_ORDERS = 2 * DOCUMENT_CACHE_MAX_ENTRIES;
 
-const GOALS = { getOrderRatio: 0.5, createCaptureRatio: 0.2, p99Ms: 25 };
+const GROUPS = ['base', 'pg', 'large'] as const;
+type Group = (typeof GROUPS)[number];
+const SELECTED = ((): Set<Group> => {
+  const raw = process.env.BENCH_SCENARIOS;
+  if (raw === undefined || raw.trim() === '') return new Set(GROUPS);
+  const names = raw.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const unknown = names.filter((n) => !(GROUPS as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) throw new Error(`BENCH_SCENARIOS takes a comma-separated subset of ${GROUPS.join(',')}, got ${raw}`);
+  return new Set(names as Group[]);
+})();
+
+const GOALS = { getOrderRatio: 0.5, createCaptureRatio: 0.2, p99Ms: 25, largeGetRatio: 0.9 };
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
@@ -52,6 +85,15 @@ interface Child {
   process: ChildProcess;
   /** The last output of the process, for error reports. */
   tail(): string;
+  /** How much the process has written so far, and what it wrote after such a mark (up to the last 20 000 characters). */
+  mark(): number;
+  since(mark: number): string;
+  /**
+   * SIGSTOP / SIGCONT to the process and its workers (`--processes`): a server that is not being
+   * measured must not compete with the one that is (background sweeps run every second).
+   */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -76,8 +118,10 @@ async function startChild(name: string, args: string[], env: NodeJS.ProcessEnv):
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
+  let written = 0;
   // Keep draining both pipes for the whole run: a full pipe would stall the server.
   const collect = (chunk: string) => {
+    written += chunk.length;
     output = (output + chunk).slice(-20_000);
   };
   child.stdout?.setEncoding('utf8').on('data', collect);
@@ -102,13 +146,36 @@ async function startChild(name: string, args: string[], env: NodeJS.ProcessEnv):
     child.stdout?.on('data', onData);
     child.once('exit', onExit);
   });
+  let paused = false;
+  const signalTree = (signal: NodeJS.Signals) => {
+    for (const pid of processTree(child.pid)) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Gone already: nothing to pause or resume.
+      }
+    }
+  };
   return {
     name,
     url,
     process: child,
     tail: () => output,
+    mark: () => written,
+    since: (mark) => output.slice(-Math.min(output.length, written - mark)),
+    pause() {
+      if (paused || child.exitCode !== null || child.signalCode !== null) return;
+      signalTree('SIGSTOP');
+      paused = true;
+    },
+    resume() {
+      if (!paused) return;
+      signalTree('SIGCONT');
+      paused = false;
+    },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      if (paused) signalTree('SIGCONT');
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
@@ -117,33 +184,23 @@ async function startChild(name: string, args: string[], env: NodeJS.ProcessEnv):
   };
 }
 
+/** The process and its descendants (the workers of `serve --processes N`). */
+function processTree(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  let listed = '';
+  try {
+    listed = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  } catch {
+    // ps exits 1 when there are no children.
+  }
+  const childPids = listed.split(/\s+/).filter((p) => p !== '').map(Number);
+  return [pid, ...childPids.flatMap((p) => processTree(p))];
+}
+
+const exited = (child: Child): boolean => child.process.exitCode !== null || child.process.signalCode !== null;
+
 // ---------------------------------------------------------------------------------------------
 // Setup requests
-
-/** A valid sandbox order (Swedish market, 25% VAT) of `amount` in one line. */
-function orderBody(amount: number): Record<string, unknown> {
-  const tax = amount / 5; // 25% VAT included: tax = total × 2500 / 12500
-  if (!Number.isInteger(tax)) throw new Error('amount must be a multiple of 5');
-  return {
-    purchase_country: 'SE',
-    purchase_currency: 'SEK',
-    locale: 'sv-SE',
-    order_amount: amount,
-    order_tax_amount: tax,
-    order_lines: [{ type: 'physical', reference: 'SKU-1', name: 'Bench item', quantity: 1, unit_price: amount, tax_rate: 2500, total_amount: amount, total_tax_amount: tax }],
-    billing_address: {
-      given_name: 'Testperson-se',
-      family_name: 'Approved',
-      email: 'customer@email.se',
-      street_address: 'Stårgatan 1',
-      postal_code: '12345',
-      city: 'Ankeborg',
-      country: 'SE',
-      phone: '+46765260000',
-    },
-    merchant_reference1: 'BENCH',
-  };
-}
 
 async function createOrder(base: string, amount: number): Promise<string> {
   const res = await fetch(`${base}/sandbox/v1/orders`, {
@@ -169,6 +226,55 @@ async function createOrders(base: string, count: number, amount: number): Promis
   return ids;
 }
 
+function shuffle<T>(values: T[]): T[] {
+  for (let i = values.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [values[i], values[j]] = [values[j] as T, values[i] as T];
+  }
+  return values;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+
+interface Memory {
+  rssMiB: number;
+  /** Of the RSS, pages backed by files (the node binary and libraries, SQLite's memory map); Linux only. */
+  fileMiB?: number;
+  peakMiB?: number;
+  heapUsedMiB?: number;
+}
+
+const MiB = 1024 * 1024;
+
+/** The RSS from /proc (or `ps` elsewhere), and the heap from the process itself (memory-probe.mjs). */
+async function measureMemory(child: Child): Promise<Memory | undefined> {
+  const pid = child.process.pid;
+  if (pid === undefined || exited(child)) return undefined;
+  let memory: Memory;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) => {
+      const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+      return match?.[1] === undefined ? undefined : Number(match[1]) / 1024;
+    };
+    memory = { rssMiB: kib('VmRSS') ?? NaN, fileMiB: kib('RssFile'), peakMiB: kib('VmHWM') };
+  } catch {
+    memory = { rssMiB: Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024 };
+  }
+  const mark = child.mark();
+  child.process.kill('SIGUSR2');
+  for (let waited = 0; waited < 2000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const reported = /bench-memory (\{.*\})\n/.exec(child.since(mark))?.[1];
+    if (reported !== undefined) {
+      memory.heapUsedMiB = (JSON.parse(reported) as { heapUsed: number }).heapUsed / MiB;
+      break;
+    }
+  }
+  return memory;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scenarios
 
@@ -180,15 +286,21 @@ interface Measurement {
 }
 
 interface Scenario {
+  key: string;
   name: string;
+  /** The servers the scenario talks to; the others are paused during its runs. */
+  servers: Child[];
   /** Autocannon options for one run of `seconds` (called before each run, outside the measurement). */
   prepare(seconds: number): Promise<autocannon.Options>;
+  /** Called after each run, outside the measurement. */
+  after?(measurement: Measurement, label: string, last: boolean): Promise<void>;
   measurements: Measurement[];
   /** Notes printed under the table. */
   notes: string[];
 }
 
 const problems: string[] = [];
+let nameWidth = 28;
 
 async function runOnce(scenario: Scenario, seconds: number, label: string): Promise<Measurement> {
   const options = await scenario.prepare(seconds);
@@ -196,7 +308,7 @@ async function runOnce(scenario: Scenario, seconds: number, label: string): Prom
   const measurement: Measurement = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total };
   const bad = result.non2xx + result.errors + result.timeouts;
   console.log(
-    `  ${scenario.name.padEnd(28)} ${label.padEnd(8)} ${measurement.rps.toFixed(0).padStart(7)} req/s  p50 ${fmt(measurement.p50)} ms  p99 ${fmt(measurement.p99)} ms  (${measurement.requests} requests${bad ? `, ${bad} NOT OK` : ''})`,
+    `  ${scenario.name.padEnd(nameWidth)} ${label.padEnd(8)} ${measurement.rps.toFixed(0).padStart(7)} req/s  p50 ${fmt(measurement.p50)} ms  p99 ${fmt(measurement.p99)} ms  (${measurement.requests} requests${bad ? `, ${bad} NOT OK` : ''})`,
   );
   if (bad > 0) {
     const codes = Object.entries(result.statusCodeStats ?? {})
@@ -210,109 +322,236 @@ async function runOnce(scenario: Scenario, seconds: number, label: string): Prom
 }
 
 const fmt = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 };
+const loadAverage = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/**
+ * POST captures of 1 minor unit, rotating over fresh orders created before every run, so no order
+ * collects more than ~CAPTURES_PER_ORDER captures (a real order has a handful; each write loads the
+ * order with all of them).
+ */
+function captureScenario(key: string, name: string, server: Child, noteLabel: string): Scenario {
+  let rate = 500; // req/s, re-estimated from the warm-up and each run
+  let pool = { orders: 0, captures: 0 };
+  const scenario: Scenario = {
+    key,
+    name,
+    servers: [server],
+    measurements: [],
+    notes: [],
+    async prepare(seconds) {
+      const count = Math.max(50, Math.ceil((rate * seconds * 1.5) / CAPTURES_PER_ORDER));
+      const ids = await createOrders(server.url, count, MAX_AMOUNT);
+      pool = { orders: count, captures: 0 };
+      let next = 0;
+      const body = JSON.stringify({ captured_amount: 1 });
+      return {
+        url: server.url,
+        headers: { authorization: AUTH, 'content-type': 'application/json' },
+        requests: [
+          {
+            method: 'POST',
+            body,
+            setupRequest: (request) => {
+              pool.captures++;
+              return { ...request, path: `/ordermanagement/v1/orders/${ids[next++ % ids.length]}/captures` };
+            },
+          },
+        ],
+      };
+    },
+    async after(measurement, label) {
+      rate = Math.max(rate, measurement.rps);
+      if (label.startsWith('run')) {
+        scenario.notes.push(`${noteLabel} ${label}: ${pool.captures} captures over ${pool.orders} fresh orders (≤ ${Math.ceil(pool.captures / pool.orders)} per order)`);
+      }
+    },
+  };
+  return scenario;
+}
+
+/** GET order, rotating over `ids` (in random order) with one cursor across all runs. */
+function rotatingGetScenario(key: string, name: string, server: Child, ids: string[], after?: Scenario['after']): Scenario {
+  const order = shuffle([...ids]);
+  let next = 0;
+  return {
+    key,
+    name,
+    servers: [server],
+    measurements: [],
+    notes: [],
+    prepare: async () => ({
+      url: server.url,
+      headers: { authorization: AUTH },
+      requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/ordermanagement/v1/orders/${order[next++ % order.length]}` }) }],
+    }),
+    ...(after ? { after } : {}),
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 
+interface MemoryRow {
+  label: string;
+  memory: Memory | undefined;
+}
+
+interface Outcome {
+  scenarios: Scenario[];
+  memory: MemoryRow[];
+  /** Lines printed under the table (generation times, skipped groups). */
+  notes: string[];
+}
+
 async function main(): Promise<void> {
+  const startedAt = performance.now();
   if (!fs.existsSync(CLI)) throw new Error(`${path.relative(ROOT, CLI)} is missing: run \`npm run bench\` (it builds first) or \`npm run build\``);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'klarna-local-bench-'));
   const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['PORT', 'HOST', 'DATABASE_URL', 'PUBLIC_URL', 'LOG_LEVEL', 'KLARNA_LOCAL_MERCHANTS', 'KLARNA_LOCAL_SANDBOX']) delete cleanEnv[name];
+  for (const name of ['PORT', 'HOST', 'DATABASE_URL', 'PUBLIC_URL', 'LOG_LEVEL', 'KLARNA_LOCAL_MERCHANTS', 'KLARNA_LOCAL_SANDBOX', 'KLARNA_LOCAL_PROCESSES']) delete cleanEnv[name];
+  const serverEnv = { ...cleanEnv, KLARNA_LOCAL_MERCHANTS: `${MERCHANT.username}:${MERCHANT.password}` };
+  const serve = async (name: string, databaseUrl: string, extra: string[] = [], preload: string[] = []): Promise<Child> => {
+    const port = await freePort();
+    return startChild(name, [...preload, CLI, 'serve', '--port', String(port), '--database-url', databaseUrl, '--log-level', 'warn', ...extra], serverEnv);
+  };
 
   const started: Child[] = [];
+  const databases: BenchDatabase[] = [];
+  const outcome: Outcome = { scenarios: [], memory: [], notes: [] };
   try {
-    const helloPort = await freePort();
-    const hello = await startChild('hello', ['--import', 'tsx', path.join('bench', 'hello-server.ts'), String(helloPort)], cleanEnv);
-    started.push(hello);
-    const klarnaPort = await freePort();
-    const klarna = await startChild(
-      'klarna-local',
-      [CLI, 'serve', '--port', String(klarnaPort), '--database-url', `sqlite:${path.join(tmp, 'bench.sqlite')}`, '--log-level', 'warn'],
-      { ...cleanEnv, KLARNA_LOCAL_MERCHANTS: `${MERCHANT.username}:${MERCHANT.password}` },
-    );
-    started.push(klarna);
+    console.log(`klarna-local benchmark: ${CONNECTIONS} connections, ${REPEATS} × ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up; scenario groups ${[...SELECTED].join(',')}`);
+    console.log(`machine: ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, load average ${loadAverage()}`);
 
-    const getOrderId = await createOrder(klarna.url, 12_500);
-    let captureRate = 500; // req/s, re-estimated from the warm-up and each run
-    let lastPool = { orders: 0, captures: 0 };
-
-    const scenarios: Scenario[] = [
-      {
-        name: 'hello (bare Fastify) GET /',
-        measurements: [],
-        notes: [],
-        prepare: async () => ({ url: `${hello.url}/` }),
-      },
-      {
-        name: 'klarna-local GET order',
-        measurements: [],
-        notes: [],
-        prepare: async () => ({ url: `${klarna.url}/ordermanagement/v1/orders/${getOrderId}`, headers: { authorization: AUTH } }),
-      },
-      {
-        name: 'klarna-local create capture',
-        measurements: [],
-        notes: [],
-        async prepare(seconds) {
-          // Fresh orders for every run, rotated so no order collects more than ~CAPTURES_PER_ORDER
-          // captures (a real order has a handful; each write loads the order with all of them).
-          const count = Math.max(50, Math.ceil((captureRate * seconds * 1.5) / CAPTURES_PER_ORDER));
-          const ids = await createOrders(klarna.url, count, MAX_AMOUNT);
-          lastPool = { orders: count, captures: 0 };
-          let next = 0;
-          const body = JSON.stringify({ captured_amount: 1 });
-          return {
-            url: klarna.url,
-            headers: { authorization: AUTH, 'content-type': 'application/json' },
-            requests: [
-              {
-                method: 'POST',
-                body,
-                setupRequest: (request) => {
-                  lastPool.captures++;
-                  return { ...request, path: `/ordermanagement/v1/orders/${ids[next++ % ids.length]}/captures` };
-                },
-              },
-            ],
-          };
-        },
-      },
-    ];
-    const captureScenario = scenarios[2];
-    if (!captureScenario) throw new Error('scenario list');
-
-    console.log(`klarna-local benchmark: ${CONNECTIONS} connections, ${REPEATS} × ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up`);
-    console.log(`machine: ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    console.log(`hello ${hello.url} | klarna-local ${klarna.url} (SQLite ${path.join(tmp, 'bench.sqlite')})\n`);
-
-    for (const scenario of scenarios) {
-      const warm = await runOnce(scenario, WARMUP_S, 'warm-up');
-      if (scenario === captureScenario) captureRate = Math.max(captureRate, warm.rps);
-    }
-    for (let repeat = 1; repeat <= REPEATS; repeat++) {
-      for (const scenario of scenarios) {
-        const m = await runOnce(scenario, DURATION_S, `run ${repeat}`);
-        scenario.measurements.push(m);
-        if (scenario === captureScenario) {
-          captureRate = Math.max(captureRate, m.rps);
-          captureScenario.notes.push(`run ${repeat}: ${lastPool.captures} captures over ${lastPool.orders} fresh orders (≤ ${Math.ceil(lastPool.captures / lastPool.orders)} per order)`);
-        }
+    // Generated before any server starts, so the generation competes with nothing measured.
+    const generated = new Map<string, { file: string; sample: string[] }>();
+    if (SELECTED.has('large')) {
+      const sizes = [
+        { key: 'empty', count: EMPTY_ORDERS, sample: EMPTY_ORDERS },
+        { key: 'miss', count: MISS_ORDERS, sample: MISS_ORDERS },
+        { key: 'large', count: LARGE_ORDERS, sample: Math.min(LARGE_SAMPLE, LARGE_ORDERS) },
+      ];
+      for (const size of sizes) {
+        const file = path.join(tmp, `${size.key}.sqlite`);
+        const result = await generateOrderDatabase(file, size.count, size.sample);
+        const bytes = ['', '-wal'].reduce((sum, suffix) => sum + (fs.statSync(file + suffix, { throwIfNoEntry: false })?.size ?? 0), 0);
+        const line = `generated ${grouped(size.count)} orders in ${(result.milliseconds / 1000).toFixed(1)} s (${(bytes / MiB).toFixed(0)} MiB of SQLite)`;
+        console.log(line);
+        if (size.key === 'large') outcome.notes.push(line);
+        generated.set(size.key, { file, sample: result.sample });
       }
     }
-    console.log(`\nload average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    for (const child of started) {
-      if (child.process.exitCode !== null || child.process.signalCode !== null) problems.push(`${child.name} died during the run:\n${child.tail()}`);
+
+    let pgSkipped: string | null = null;
+    if (SELECTED.has('pg')) {
+      const reason = await postgresUnavailable();
+      if (reason !== null) {
+        pgSkipped = `PostgreSQL rows SKIPPED: ${POSTGRES_URL.replace(/\/\/[^@/]*@/, '//***@')} is not reachable (${reason}); set BENCH_POSTGRES_URL`;
+        console.log(pgSkipped);
+        outcome.notes.push(pgSkipped);
+      }
     }
 
-    report(scenarios);
+    const scenarios: Scenario[] = [];
+    if (SELECTED.has('base')) {
+      const hello = await startChild('hello', ['--import', 'tsx', path.join('bench', 'hello-server.ts'), String(await freePort())], cleanEnv);
+      started.push(hello);
+      const file = path.join(tmp, 'bench.sqlite');
+      const klarna = await serve('klarna-local', `sqlite:${file}`);
+      started.push(klarna);
+      console.log(`hello ${hello.url} | klarna-local ${klarna.url} (SQLite ${file})`);
+      const getOrderId = await createOrder(klarna.url, 12_500);
+      scenarios.push(
+        { key: 'hello', name: 'hello (bare Fastify) GET /', servers: [hello], measurements: [], notes: [], prepare: async () => ({ url: `${hello.url}/` }) },
+        {
+          key: 'get',
+          name: 'klarna-local GET order',
+          servers: [klarna],
+          measurements: [],
+          notes: [],
+          prepare: async () => ({ url: `${klarna.url}/ordermanagement/v1/orders/${getOrderId}`, headers: { authorization: AUTH } }),
+        },
+        captureScenario('capture', 'klarna-local create capture', klarna, 'create capture'),
+      );
+    }
+    if (SELECTED.has('large')) {
+      const memoryAfter = (label: string, server: Child): Scenario['after'] => async (_m, _label, last) => {
+        if (last) outcome.memory.push({ label, memory: await measureMemory(server) });
+      };
+      const servers = new Map<string, Child>();
+      for (const key of ['empty', 'miss', 'large']) {
+        const db = generated.get(key);
+        if (!db) throw new Error(`no ${key} database`);
+        const server = await serve(`klarna-local (${key})`, `sqlite:${db.file}`, [], ['--import', MEMORY_PROBE]);
+        started.push(server);
+        servers.set(key, server);
+        console.log(`klarna-local ${server.url} (SQLite ${db.file})`);
+      }
+      const server = (key: string): Child => servers.get(key) ?? (() => { throw new Error(`no ${key} server`); })();
+      const sample = (key: string): string[] => generated.get(key)?.sample ?? [];
+      const large = grouped(LARGE_ORDERS);
+      scenarios.push(
+        rotatingGetScenario('getEmpty', `GET order, ${EMPTY_ORDERS} orders (empty)`, server('empty'), sample('empty'), memoryAfter(`klarna-local, ${EMPTY_ORDERS} orders, after its GET load`, server('empty'))),
+        rotatingGetScenario('getMiss', `GET order, ${grouped(MISS_ORDERS)} orders`, server('miss'), sample('miss')),
+        rotatingGetScenario('getLarge', `GET order, ${large} orders`, server('large'), sample('large'), memoryAfter(`klarna-local, ${large} orders, after its GET load`, server('large'))),
+      );
+    }
+    if (SELECTED.has('pg') && pgSkipped === null) {
+      const base = `klarna_bench_${process.pid}`;
+      const one = await createDatabase(`${base}_p1`);
+      databases.push(one);
+      const two = await createDatabase(`${base}_p2`);
+      databases.push(two);
+      const single = await serve('klarna-local (PostgreSQL, 1 process)', one.url);
+      started.push(single);
+      const cluster = await serve('klarna-local (PostgreSQL, 2 processes)', two.url, ['--processes', '2']);
+      started.push(cluster);
+      console.log(`klarna-local ${single.url} (PostgreSQL ${base}_p1, 1 process) | ${cluster.url} (PostgreSQL ${base}_p2, --processes 2)`);
+      scenarios.push(
+        captureScenario('pg1', 'PostgreSQL create capture, 1 process', single, 'PostgreSQL, 1 process,'),
+        captureScenario('pg2', 'PostgreSQL create capture, 2 processes', cluster, 'PostgreSQL, 2 processes,'),
+      );
+    }
+    outcome.scenarios = scenarios;
+    nameWidth = Math.max(28, ...scenarios.map((s) => s.name.length));
+    console.log('');
+
+    for (const child of started) child.pause();
+    const measure = async (scenario: Scenario, seconds: number, label: string, last: boolean): Promise<Measurement> => {
+      for (const server of scenario.servers) server.resume();
+      try {
+        const m = await runOnce(scenario, seconds, label);
+        await scenario.after?.(m, label, last);
+        return m;
+      } finally {
+        for (const server of scenario.servers) server.pause();
+      }
+    };
+    for (const scenario of scenarios) await measure(scenario, WARMUP_S, 'warm-up', false);
+    for (let repeat = 1; repeat <= REPEATS; repeat++) {
+      for (const scenario of scenarios) scenario.measurements.push(await measure(scenario, DURATION_S, `run ${repeat}`, repeat === REPEATS));
+    }
+    for (const child of started) child.resume();
+    console.log(`\nload average after: ${loadAverage()}`);
+    for (const child of started) {
+      if (exited(child)) problems.push(`${child.name} died during the run:\n${child.tail()}`);
+    }
+
+    report(outcome);
   } finally {
     await Promise.all(started.map((c) => c.stop()));
+    for (const db of databases) await db.drop().catch((error: unknown) => problems.push(`dropping a PostgreSQL database: ${String(error)}`));
     fs.rmSync(tmp, { recursive: true, force: true });
+    const seconds = Math.round((performance.now() - startedAt) / 1000);
+    console.log(`\ntotal time ${Math.floor(seconds / 60)} min ${seconds % 60} s`);
   }
 }
 
@@ -325,40 +564,87 @@ interface Row {
   goal: string;
 }
 
-function report(scenarios: Scenario[]): void {
-  const [hello, getOrder, capture] = scenarios;
-  if (!hello || !getOrder || !capture) throw new Error('scenario list');
-  const baseline = median(hello.measurements.map((m) => m.rps));
+function report({ scenarios, memory, notes }: Outcome): void {
+  const byKey = new Map(scenarios.map((s) => [s.key, s]));
+  const rpsOf = (key: string): number => {
+    const scenario = byKey.get(key);
+    return scenario ? median(scenario.measurements.map((m) => m.rps)) : NaN;
+  };
+  const baseline = rpsOf('hello');
   const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
-  const row = (scenario: Scenario, ratioGoal: number | null): Row => {
+  const ratio = (a: string, b: string) => rpsOf(a) / rpsOf(b);
+  const vsHelloGoal = (scenario: Scenario, ratioGoal: number, p99: number) => {
+    const r = rpsOf(scenario.key) / baseline;
+    return `≥ ${ratioGoal}× ${passFail(r >= ratioGoal)}; p99 < ${GOALS.p99Ms} ms ${passFail(p99 < GOALS.p99Ms)}`;
+  };
+  const goalOf = (scenario: Scenario, p99: number): string => {
+    switch (scenario.key) {
+      case 'hello':
+        return 'baseline';
+      case 'get':
+        return vsHelloGoal(scenario, GOALS.getOrderRatio, p99);
+      case 'capture':
+        return vsHelloGoal(scenario, GOALS.createCaptureRatio, p99);
+      case 'getEmpty':
+        return 'reference for the GET rows below';
+      case 'getMiss':
+        return `${ratio('getMiss', 'getEmpty').toFixed(2)}× empty`;
+      case 'getLarge': {
+        const r = ratio('getLarge', 'getEmpty');
+        const miss = byKey.has('getMiss') ? `; ${ratio('getLarge', 'getMiss').toFixed(2)}× ${grouped(MISS_ORDERS)} orders` : '';
+        return `${r.toFixed(2)}× empty, ≥ ${GOALS.largeGetRatio}× ${passFail(r >= GOALS.largeGetRatio)}${miss}`;
+      }
+      case 'pg1':
+        return 'reference for 2 processes';
+      case 'pg2':
+        return `2/1 processes ${ratio('pg2', 'pg1').toFixed(2)}×`;
+      default:
+        return '';
+    }
+  };
+  const rows: Row[] = scenarios.map((scenario) => {
     const rps = median(scenario.measurements.map((m) => m.rps));
     const p50 = median(scenario.measurements.map((m) => m.p50));
     const p99 = median(scenario.measurements.map((m) => m.p99));
-    const ratio = rps / baseline;
-    const goal =
-      ratioGoal === null
-        ? 'baseline'
-        : `≥ ${ratioGoal}× ${passFail(ratio >= ratioGoal)}; p99 < ${GOALS.p99Ms} ms ${passFail(p99 < GOALS.p99Ms)}`;
-    return { scenario: scenario.name, rps, p50, p99, ratio, goal };
-  };
-  const rows = [row(hello, null), row(getOrder, GOALS.getOrderRatio), row(capture, GOALS.createCaptureRatio)];
-  const cells = (r: Row) => [r.scenario, r.rps.toFixed(0), fmt(r.p50), fmt(r.p99), `${r.ratio.toFixed(2)}×`, r.goal];
+    return { scenario: scenario.name, rps, p50, p99, ratio: rps / baseline, goal: goalOf(scenario, p99) };
+  });
+  const cells = (r: Row) => [r.scenario, r.rps.toFixed(0), fmt(r.p50), fmt(r.p99), Number.isNaN(r.ratio) ? '—' : `${r.ratio.toFixed(2)}×`, r.goal];
   const header = ['scenario', 'requests/s', 'p50 ms', 'p99 ms', 'vs hello', 'goal'];
-  const table = [header, ...rows.map(cells)];
-  const widths = header.map((_, i) => Math.max(...table.map((line) => (line[i] ?? '').length)));
+  const memoryHeader = ['process', 'RSS MiB', 'file-backed MiB', 'peak RSS MiB', 'heap used MiB'];
+  const mib = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(0));
+  const memoryCells = (row: MemoryRow) =>
+    row.memory ? [row.label, mib(row.memory.rssMiB), mib(row.memory.fileMiB), mib(row.memory.peakMiB), mib(row.memory.heapUsedMiB)] : [row.label, '—', '—', '—', '—'];
   const numeric = new Set([1, 2, 3, 4]);
-  const line = (values: string[]) => values.map((v, i) => (numeric.has(i) ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join('  ');
+
+  const printTable = (head: string[], body: string[][]) => {
+    const table = [head, ...body];
+    const widths = head.map((_, i) => Math.max(...table.map((line) => (line[i] ?? '').length)));
+    const line = (values: string[]) => values.map((v, i) => (numeric.has(i) ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join('  ');
+    console.log(line(head).trimEnd());
+    console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const values of body) console.log(line(values).trimEnd());
+  };
+  const printMarkdown = (head: string[], body: string[][]) => {
+    console.log(`| ${head.join(' | ')} |`);
+    console.log(`| ${head.map((_, i) => (numeric.has(i) ? '---:' : '---')).join(' | ')} |`);
+    for (const values of body) console.log(`| ${values.join(' | ')} |`);
+  };
 
   console.log(`\nMedians of ${REPEATS} runs × ${DURATION_S} s, ${CONNECTIONS} connections:\n`);
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(cells(r)));
-  for (const note of capture.notes) console.log(`  create capture ${note}`);
+  printTable(header, rows.map(cells));
+  for (const scenario of scenarios) for (const note of scenario.notes) console.log(`  ${note}`);
+  for (const note of notes) console.log(`  ${note}`);
+  if (memory.length > 0) {
+    console.log('\nMemory of the server process after its last GET run:\n');
+    printTable(memoryHeader, memory.map(memoryCells));
+  }
 
   console.log('\nMarkdown (for docs/benchmarks.md):\n');
-  console.log(`| ${header.join(' | ')} |`);
-  console.log(`| ${header.map((_, i) => (numeric.has(i) ? '---:' : '---')).join(' | ')} |`);
-  for (const r of rows) console.log(`| ${cells(r).join(' | ')} |`);
+  printMarkdown(header, rows.map(cells));
+  if (memory.length > 0) {
+    console.log('');
+    printMarkdown(memoryHeader, memory.map(memoryCells));
+  }
   console.log(`\n${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}; medians of ${REPEATS} runs × ${DURATION_S} s at ${CONNECTIONS} connections.`);
 }
 
