@@ -204,7 +204,8 @@ function toApiError(error: AnyError, request: FastifyRequest): ApiError | null {
 function sendError(error: AnyError, request: FastifyRequest, reply: FastifyReply): void {
   let apiError = toApiError(error, request);
   if (!apiError) {
-    request.log.error({ err: error, correlation_id: request.id, method: request.method, url: request.url }, 'unexpected error');
+    // The request's logger adds correlation_id itself; naming it here too wrote the key twice in one line.
+    request.log.error({ err: error, method: request.method, url: request.url }, 'unexpected error');
     apiError = internalError();
   }
   reply
