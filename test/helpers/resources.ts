@@ -1,0 +1,102 @@
+/**
+ * One of every kind of resource a merchant can own, made through the public API: an Order Management
+ * order with a capture and a refund, a Payments session and its authorization, a customer token and
+ * an open Checkout order. No merchant URL that would be called in the background is given, so the
+ * stored state stays still until a request changes it.
+ */
+import assert from 'node:assert/strict';
+import type { RequestOptions, TestApp } from './harness.js';
+import { orderBody } from './harness.js';
+
+export interface Resources {
+  order_id: string;
+  capture_id: string;
+  refund_id: string;
+  session_id: string;
+  client_token: string;
+  authorization_token: string;
+  token_id: string;
+  checkout_order_id: string;
+  /** The checkout page token out of the order's html_snippet. */
+  page_token: string;
+}
+
+export const CHECKOUT_LINES = [
+  { type: 'physical', reference: 'SKU-1', name: 'T-shirt', quantity: 2, unit_price: 5000, tax_rate: 2500, total_amount: 10000, total_tax_amount: 2000 },
+  { type: 'physical', reference: 'SKU-2', name: 'Socks', quantity: 1, unit_price: 2500, tax_rate: 2500, total_amount: 2500, total_tax_amount: 500 },
+];
+
+export function checkoutBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const base = 'https://merchant.invalid';
+  return {
+    purchase_country: 'SE',
+    purchase_currency: 'SEK',
+    locale: 'sv-SE',
+    order_amount: 12500,
+    order_tax_amount: 2500,
+    order_lines: CHECKOUT_LINES,
+    merchant_urls: { terms: `${base}/terms`, checkout: `${base}/checkout`, confirmation: `${base}/confirmation`, push: `${base}/push` },
+    ...overrides,
+  };
+}
+
+export function sandboxTokenBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    purchase_country: 'SE',
+    purchase_currency: 'SEK',
+    locale: 'sv-SE',
+    billing_address: { given_name: 'Testperson-se', family_name: 'Approved', email: 'customer@email.se', country: 'SE' },
+    description: 'Monthly coffee',
+    ...overrides,
+  };
+}
+
+export function tokenOrderBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    purchase_currency: 'SEK',
+    order_amount: 12500,
+    order_tax_amount: 2500,
+    order_lines: CHECKOUT_LINES,
+    ...overrides,
+  };
+}
+
+/** The page token the checkout snippet's iframe carries. */
+export function pageTokenOf(snippet: string): string {
+  const src = /<iframe[^>]*\ssrc="([^"]+)"/.exec(snippet)?.[1];
+  assert.ok(src, `an iframe src in ${snippet}`);
+  const token = new URL(src.replaceAll('&amp;', '&')).searchParams.get('token');
+  assert.ok(token, `a token in ${src}`);
+  return token;
+}
+
+export async function createResources(t: TestApp, auth: RequestOptions['auth']): Promise<Resources> {
+  const order = await t.createOrder({}, auth);
+  const capture = await t.post(`/ordermanagement/v1/orders/${order.order_id}/captures`, { captured_amount: 5000 }, { auth });
+  assert.equal(capture.status, 201, capture.body);
+  const refund = await t.post(`/ordermanagement/v1/orders/${order.order_id}/refunds`, { refunded_amount: 1000 }, { auth });
+  assert.equal(refund.status, 201, refund.body);
+
+  const session = await t.post('/payments/v1/sessions', orderBody(), { auth });
+  assert.equal(session.status, 200, session.body);
+  const authorized = await t.post(`/sandbox/v1/payments/sessions/${session.json().session_id}/authorize`, {}, { auth });
+  assert.equal(authorized.status, 200, authorized.body);
+
+  const token = await t.post('/sandbox/v1/customer-tokens', sandboxTokenBody(), { auth });
+  assert.equal(token.status, 201, token.body);
+
+  const checkout = await t.post('/checkout/v3/orders', checkoutBody(), { auth });
+  assert.equal(checkout.status, 201, checkout.body);
+
+  return {
+    order_id: order.order_id,
+    capture_id: String(capture.headers['capture-id']),
+    refund_id: String(refund.headers['refund-id']),
+    session_id: session.json().session_id,
+    client_token: session.json().client_token,
+    authorization_token: authorized.json().authorization_token,
+    token_id: token.json().token_id,
+    checkout_order_id: checkout.json().order_id,
+    page_token: pageTokenOf(checkout.json().html_snippet),
+  };
+}
