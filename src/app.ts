@@ -104,6 +104,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Callback style, so a remembered credential costs no promise on the hot path.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(CORRELATION_HEADER, request.id);
+    // PostgreSQL text cannot hold NUL: refused like an undecodable URL, the same on both databases.
+    if (request.url.includes('%00')) return done(badRequest('The URL contains a NUL character (%00)'));
     if (request.routeOptions.config.auth === false || request.is404) return done();
     const header = request.headers.authorization;
     const known = deps.authenticator.cached(header);
@@ -157,6 +159,31 @@ function trackRoutePaths(app: App): RegExp[] {
   return paths;
 }
 
+/** A `\u0000` escape that is not itself an escaped backslash followed by `u0000`. */
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
+
+/** Far deeper than any Klarna body; storing or echoing a much deeper one would exhaust the stack. */
+export const MAX_JSON_DEPTH = 256;
+
+/** Whether a JSON text nests objects and arrays deeper than `limit` (brackets inside strings do not count). */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  // Each level takes at least one character, so a short text cannot be too deep.
+  if (text.length <= limit) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
 /**
  * Bodies: JSON of any declared type; an empty body (any content type) is no body at all, which
  * some clients send with `Content-Type: application/json` or form encoding on POSTs (§12).
@@ -173,6 +200,15 @@ function registerBodyParsing(app: App): void {
     const type = (request.headers['content-type'] ?? '').toLowerCase();
     if (type !== '' && !type.includes('json') && !type.startsWith('text/plain')) {
       done(unsupportedMediaType(type.split(';')[0] ?? type), undefined);
+      return;
+    }
+    // PostgreSQL text cannot hold NUL: refused before anything is stored, the same on both databases.
+    if (text.includes('\\u0000') && NUL_ESCAPE.test(text)) {
+      done(badRequest('JSON strings may not contain the NUL character (\\u0000)'), undefined);
+      return;
+    }
+    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+      done(badRequest(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
       return;
     }
     parseJson(request, text, (error, value) => {

@@ -63,7 +63,8 @@ export class Authenticator {
     if (!match?.[1]) return null;
     const decoded = Buffer.from(match[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon <= 0) return null;
+    // No username holds NUL (PostgreSQL text cannot), and PostgreSQL refuses it as a query parameter.
+    if (colon <= 0 || decoded.slice(0, colon).includes('\u0000')) return null;
     const merchant = await findMerchantByUsername(this.db.kysely, decoded.slice(0, colon));
     if (!merchant) return null;
     const ok = await verifyPassword(decoded.slice(colon + 1), merchant.password_hash);
