@@ -3,12 +3,14 @@
  * histograms, the outbox (pending, due and failed callbacks), database connection use, and the
  * process (prom-client's default metrics).
  *
- * Request metrics are recorded by one onResponse hook. The labels of every route are fixed when the
- * route is added (its pattern, never the URL with ids), so the hook does one map lookup by status and
- * hands prom-client the prepared label set. Database figures are read at scrape time, not kept up to
- * date on the hot path.
+ * Request metrics are recorded by one onResponse hook into plain numbers kept per route (its
+ * pattern and method, fixed when the route is added; never the URL with ids): a count per status
+ * and the latency buckets. prom-client renders them at scrape time. Handing every request to
+ * prom-client's Counter and Histogram cost about a microsecond each (label hashing, objects per
+ * call); this costs a map update and a few additions. Database figures too are read at scrape time.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Metric, MetricValueWithName } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Db } from '../../platform/db/database.js';
 import type { Clock } from '../../platform/clock.js';
@@ -29,32 +31,47 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
-type Labels = 'route' | 'method' | 'status';
-
-/** The prepared metrics of one route and method. */
+/** What one route (pattern and method) has answered since the process started. */
 export class RouteMetrics {
-  private readonly byStatus = new Map<number, () => void>();
-  private readonly observe: (seconds: number) => void;
+  /** Requests by status code. */
+  readonly statuses = new Map<number, number>();
+  /** Observations per bucket of DURATION_BUCKETS (not cumulative); the last slot is +Inf. */
+  readonly buckets = new Float64Array(DURATION_BUCKETS.length + 1);
+  sum = 0;
+  count = 0;
 
   constructor(
-    private readonly requests: Counter<Labels>,
-    duration: Histogram<'route' | 'method'>,
-    private readonly route: string,
-    private readonly method: string,
-  ) {
-    this.observe = duration.labels(route, method).observe;
-  }
+    readonly route: string,
+    readonly method: string,
+  ) {}
 
   record(status: number, elapsedMs: number): void {
-    let increment = this.byStatus.get(status);
-    if (!increment) {
-      const counter = this.requests.labels(this.route, this.method, String(status));
-      increment = () => counter.inc();
-      this.byStatus.set(status, increment);
-    }
-    increment();
-    this.observe(elapsedMs / 1000);
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    const seconds = elapsedMs / 1000;
+    let bucket = 0;
+    while (bucket < DURATION_BUCKETS.length && seconds > (DURATION_BUCKETS[bucket] as number)) bucket += 1;
+    this.buckets[bucket] = (this.buckets[bucket] as number) + 1;
+    this.sum += seconds;
+    this.count += 1;
   }
+}
+
+type Sample = MetricValueWithName<string>;
+
+/**
+ * A metric whose samples are computed when scraped, in the shape prom-client's registry renders
+ * (its own Counter and Histogram offer no way to hand over totals kept elsewhere).
+ */
+function collected(registry: Registry, name: string, help: string, type: 'counter' | 'histogram', samples: () => Sample[]): void {
+  const metric = {
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    get: async () => ({ name, help, type, aggregator: 'sum', values: samples() }),
+    reset: () => undefined,
+  };
+  registry.registerMetric(metric as unknown as Metric);
 }
 
 export interface MetricsDeps {
@@ -67,8 +84,7 @@ export interface MetricsDeps {
 export class Metrics {
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
   private readonly registry = new Registry();
-  private readonly requests: Counter<Labels>;
-  private readonly duration: Histogram<'route' | 'method'>;
+  private readonly routes: RouteMetrics[] = [];
   private readonly unmatched = new Map<string, RouteMetrics>();
   private readonly pending: Gauge;
   private readonly due: Gauge;
@@ -81,19 +97,24 @@ export class Metrics {
 
   constructor(private readonly deps: MetricsDeps) {
     const registers = [this.registry];
-    this.requests = new Counter({
-      name: 'klarna_local_http_requests_total',
-      help: 'HTTP requests answered, by route pattern, method and status code.',
-      labelNames: ['route', 'method', 'status'],
-      registers,
-    });
-    this.duration = new Histogram({
-      name: 'klarna_local_http_request_duration_seconds',
-      help: 'Time from receiving a request to finishing its response, by route pattern and method.',
-      labelNames: ['route', 'method'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
+    collected(this.registry, 'klarna_local_http_requests_total', 'HTTP requests answered, by route pattern, method and status code.', 'counter', () =>
+      this.routes.flatMap(({ route, method, statuses }) => [...statuses].map(([status, value]) => ({ labels: { route, method, status }, value }))),
+    );
+    const durationName = 'klarna_local_http_request_duration_seconds';
+    collected(this.registry, durationName, 'Time from receiving a request to finishing its response, by route pattern and method.', 'histogram', () =>
+      this.routes.flatMap((r) => {
+        if (r.count === 0) return [];
+        const labels = { route: r.route, method: r.method };
+        let cumulative = 0;
+        const samples: Sample[] = DURATION_BUCKETS.map((le, i) => {
+          cumulative += r.buckets[i] as number;
+          return { metricName: `${durationName}_bucket`, labels: { le, ...labels }, value: cumulative };
+        });
+        samples.push({ metricName: `${durationName}_bucket`, labels: { le: '+Inf', ...labels }, value: r.count });
+        samples.push({ metricName: `${durationName}_sum`, labels, value: r.sum }, { metricName: `${durationName}_count`, labels, value: r.count });
+        return samples;
+      }),
+    );
     this.pending = new Gauge({ name: 'klarna_local_outbox_pending_callbacks', help: 'Merchant callbacks waiting for delivery (all processes; read at scrape time).', registers });
     this.due = new Gauge({ name: 'klarna_local_outbox_due_callbacks', help: 'Pending merchant callbacks whose next attempt is due now (sandbox clock).', registers });
     this.failed = new Gauge({ name: 'klarna_local_outbox_failed_callbacks', help: 'Merchant callbacks that used up every attempt without a 2xx answer.', registers });
@@ -113,7 +134,9 @@ export class Metrics {
 
   /** The prepared metrics of one route (its pattern) and method; made once, when the route is added. */
   forRoute(route: string, method: string): RouteMetrics {
-    return new RouteMetrics(this.requests, this.duration, route, method);
+    const metrics = new RouteMetrics(route, method);
+    this.routes.push(metrics);
+    return metrics;
   }
 
   /** Requests that matched no route share one label per method. */
