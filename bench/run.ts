@@ -98,9 +98,19 @@ interface Child {
 }
 
 const children = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
+/** SIGKILL to every server left, workers included: a paused worker would not notice its primary die. */
+function killAll(): void {
+  for (const child of children) {
+    for (const pid of processTree(child.pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+  }
+}
+process.once('exit', killAll);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -427,6 +437,17 @@ async function main(): Promise<void> {
   const started: Child[] = [];
   const databases: BenchDatabase[] = [];
   const outcome: Outcome = { scenarios: [], memory: [], notes: [] };
+  // Interrupted (Ctrl-C): no `finally` runs, so remove the servers, databases and files here.
+  const interrupt = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping the servers, dropping the run's databases`);
+    killAll();
+    void Promise.allSettled(databases.map((db) => db.drop())).then(() => {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   try {
     console.log(`klarna-local benchmark: ${CONNECTIONS} connections, ${REPEATS} × ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up; scenario groups ${[...SELECTED].join(',')}`);
     console.log(`machine: ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, load average ${loadAverage()}`);
@@ -450,13 +471,30 @@ async function main(): Promise<void> {
       }
     }
 
-    let pgSkipped: string | null = null;
+    // One database per configuration, created now so that a server without the right to create
+    // databases skips the rows like an unreachable one.
+    const pgDatabases: BenchDatabase[] = [];
+    const pgName = `klarna_bench_${process.pid}`;
     if (SELECTED.has('pg')) {
-      const reason = await postgresUnavailable();
-      if (reason !== null) {
-        pgSkipped = `PostgreSQL rows SKIPPED: ${POSTGRES_URL.replace(/\/\/[^@/]*@/, '//***@')} is not reachable (${reason}); set BENCH_POSTGRES_URL`;
-        console.log(pgSkipped);
-        outcome.notes.push(pgSkipped);
+      const shown = POSTGRES_URL.replace(/\/\/[^@/]*@/, '//***@');
+      let skipped: string | null = null;
+      const unreachable = await postgresUnavailable();
+      if (unreachable !== null) skipped = `${shown} is not reachable (${unreachable})`;
+      else {
+        try {
+          for (const suffix of ['p1', 'p2']) {
+            const db = await createDatabase(`${pgName}_${suffix}`);
+            databases.push(db);
+            pgDatabases.push(db);
+          }
+        } catch (error) {
+          skipped = `cannot create a database on ${shown} (${error instanceof Error ? error.message : String(error)})`;
+        }
+      }
+      if (skipped !== null) {
+        const line = `PostgreSQL rows SKIPPED: ${skipped}; set BENCH_POSTGRES_URL`;
+        console.log(line);
+        outcome.notes.push(line);
       }
     }
 
@@ -504,17 +542,13 @@ async function main(): Promise<void> {
         rotatingGetScenario('getLarge', `GET order, ${large} orders`, server('large'), sample('large'), memoryAfter(`klarna-local, ${large} orders, after its GET load`, server('large'))),
       );
     }
-    if (SELECTED.has('pg') && pgSkipped === null) {
-      const base = `klarna_bench_${process.pid}`;
-      const one = await createDatabase(`${base}_p1`);
-      databases.push(one);
-      const two = await createDatabase(`${base}_p2`);
-      databases.push(two);
+    const [one, two] = pgDatabases;
+    if (one && two) {
       const single = await serve('klarna-local (PostgreSQL, 1 process)', one.url);
       started.push(single);
       const cluster = await serve('klarna-local (PostgreSQL, 2 processes)', two.url, ['--processes', '2']);
       started.push(cluster);
-      console.log(`klarna-local ${single.url} (PostgreSQL ${base}_p1, 1 process) | ${cluster.url} (PostgreSQL ${base}_p2, --processes 2)`);
+      console.log(`klarna-local ${single.url} (PostgreSQL ${pgName}_p1, 1 process) | ${cluster.url} (PostgreSQL ${pgName}_p2, --processes 2)`);
       scenarios.push(
         captureScenario('pg1', 'PostgreSQL create capture, 1 process', single, 'PostgreSQL, 1 process,'),
         captureScenario('pg2', 'PostgreSQL create capture, 2 processes', cluster, 'PostgreSQL, 2 processes,'),
