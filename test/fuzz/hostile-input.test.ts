@@ -16,8 +16,8 @@
  * `/confirmation`) answer a bad or missing token with an HTML page and a 4xx status, which is their
  * documented behaviour (the page tells the shopper); that is accepted for them only.
  *
- * The route table below is checked against the routes the app itself registers, so a new route
- * without an entry fails the first test. Bounded for CI: FUZZ_SCALE multiplies the number of runs,
+ * The route table (helpers/routes.ts) is checked against the routes the app itself registers, so a
+ * new route without an entry fails the first test. Bounded for CI: FUZZ_SCALE multiplies the number of runs,
  * FUZZ_SEED replays fast-check's seed printed with a failure.
  */
 import assert from 'node:assert/strict';
@@ -27,15 +27,13 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../../src/app.js';
-import type { App } from '../../src/app.js';
-import { TOKEN_STATUSES } from '../../src/modules/customer-token/token.js';
-import { FRAUD_STATUSES } from '../../src/modules/order-management/order.js';
 import { availableDialects } from '../helpers/databases.js';
 import { assertUnchanged, fingerprint } from '../helpers/fingerprint.js';
 import { MERCHANT, OTHER_MERCHANT, basicAuth, buildTestApp, orderBody } from '../helpers/harness.js';
 import type { TestApp } from '../helpers/harness.js';
-import { CHECKOUT_LINES, checkoutBody, createResources, sandboxTokenBody, tokenOrderBody } from '../helpers/resources.js';
-import type { Resources } from '../helpers/resources.js';
+import { CHECKOUT_LINES, checkoutBody, createResources } from '../helpers/resources.js';
+import { ROUTES, realParams, registeredRoutes, urlOf } from '../helpers/routes.js';
+import type { FieldType, IdSource, Ids, Method, RouteSpec } from '../helpers/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -48,315 +46,6 @@ const MANY = 10_000;
 const DOCUMENTED = new Set(
   [...fs.readFileSync(path.join(ROOT, 'docs/error-codes.md'), 'utf8').matchAll(/^\| (\d{3}) \| ([A-Z_]+) \|/gm)].map((m) => `${m[1]} ${m[2]}`),
 );
-
-// ---------------------------------------------------------------------------------------------
-// The route table
-
-type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-type Ids = Resources & { asset_identifier: string; asset_file: string };
-type IdSource = keyof Ids;
-
-/** A top-level body field and what it holds, so a value of another kind is surely invalid. */
-type FieldType = 'integer' | 'string' | 'object' | 'array' | 'boolean' | 'lines' | { enum: readonly string[] };
-
-interface RouteSpec {
-  method: Method;
-  path: string;
-  /** `merchant`: Basic credentials required; `public`: shopper pages, scripts, operations. */
-  auth: 'merchant' | 'public';
-  /** Which real id fills each path parameter. */
-  params?: Record<string, IdSource>;
-  /** A valid body (the merchant's own ids); absent when the route takes none. */
-  body?: (ids: Ids) => Record<string, unknown>;
-  /** Top-level fields the schema requires. */
-  required?: string[];
-  /** Typed top-level fields (every `integer` here has a minimum ≥ 0 and a maximum < 2^31, every array a maxItems < 10,000). */
-  fields?: Record<string, FieldType>;
-  /** Query parameters the route reads, with the real value of each (the token that authenticates a shopper route). */
-  query?: Record<string, (ids: Ids) => string>;
-  /** Which query parameter is a credential: anything but its real value must be refused. */
-  credentialParam?: string;
-  /** Answers a bad token with an HTML page (4xx) instead of the JSON envelope. */
-  html?: boolean;
-}
-
-const OM = '/ordermanagement/v1/orders/:order_id';
-const ORDER = { order_id: 'order_id' } as const;
-const CAPTURE = { order_id: 'order_id', capture_id: 'capture_id' } as const;
-const ADDRESS = { given_name: 'Testperson-se', family_name: 'Approved', street_address: 'Stårgatan 1', postal_code: '12345', city: 'Ankeborg', country: 'SE' };
-const SHIPPING_INFO = { shipping_info: [{ shipping_company: 'DHL', shipping_method: 'Home', tracking_number: '63456415674545679874' }] };
-const LINE_FIELDS = { order_amount: 'integer', order_tax_amount: 'integer', order_lines: 'lines' } as const;
-const { merchant_reference1: _ref, ...paymentsOrder } = orderBody();
-
-const ROUTES: RouteSpec[] = [
-  { method: 'GET', path: '/healthz', auth: 'public' },
-  { method: 'GET', path: '/readyz', auth: 'public' },
-  { method: 'GET', path: '/metrics', auth: 'public' },
-
-  // Order Management
-  { method: 'GET', path: OM, auth: 'merchant', params: ORDER },
-  { method: 'POST', path: `${OM}/acknowledge`, auth: 'merchant', params: ORDER },
-  {
-    method: 'PATCH',
-    path: `${OM}/authorization`,
-    auth: 'merchant',
-    params: ORDER,
-    body: () => ({ order_amount: 11000, description: 'Smaller cart' }),
-    required: ['order_amount'],
-    fields: { order_amount: 'integer', description: 'string', order_lines: 'lines' },
-  },
-  { method: 'PATCH', path: `${OM}/customer-details`, auth: 'merchant', params: ORDER, body: () => ({ shipping_address: ADDRESS }), fields: { shipping_address: 'object' } },
-  {
-    method: 'PATCH',
-    path: `${OM}/merchant-references`,
-    auth: 'merchant',
-    params: ORDER,
-    body: () => ({ merchant_reference1: 'NEW-REF' }),
-    fields: { merchant_reference1: 'string', merchant_reference2: 'string' },
-  },
-  { method: 'POST', path: `${OM}/extend-authorization-time`, auth: 'merchant', params: ORDER },
-  { method: 'POST', path: `${OM}/release-remaining-authorization`, auth: 'merchant', params: ORDER },
-  { method: 'POST', path: `${OM}/cancel`, auth: 'merchant', params: ORDER },
-  { method: 'POST', path: `${OM}/shipping-info`, auth: 'merchant', params: ORDER, body: () => SHIPPING_INFO, required: ['shipping_info'], fields: { shipping_info: 'array' } },
-  {
-    method: 'POST',
-    path: `${OM}/captures`,
-    auth: 'merchant',
-    params: ORDER,
-    body: () => ({ captured_amount: 1000, description: 'Second parcel' }),
-    required: ['captured_amount'],
-    fields: { captured_amount: 'integer', description: 'string', order_lines: 'lines', shipping_info: 'array', shipping_delay: 'integer' },
-  },
-  { method: 'GET', path: `${OM}/captures`, auth: 'merchant', params: ORDER },
-  { method: 'GET', path: `${OM}/captures/:capture_id`, auth: 'merchant', params: CAPTURE },
-  {
-    method: 'POST',
-    path: `${OM}/captures/:capture_id/shipping-info`,
-    auth: 'merchant',
-    params: CAPTURE,
-    body: () => SHIPPING_INFO,
-    required: ['shipping_info'],
-    fields: { shipping_info: 'array' },
-  },
-  { method: 'POST', path: `${OM}/captures/:capture_id/trigger-send-out`, auth: 'merchant', params: CAPTURE },
-  { method: 'GET', path: `${OM}/captures/:capture_id/extend-due-date-options`, auth: 'merchant', params: CAPTURE },
-  {
-    method: 'PATCH',
-    path: `${OM}/captures/:capture_id/extend-due-date`,
-    auth: 'merchant',
-    params: CAPTURE,
-    body: () => ({ number_of_days: 14 }),
-    required: ['number_of_days'],
-    fields: { number_of_days: 'integer' },
-  },
-  {
-    method: 'POST',
-    path: `${OM}/refunds`,
-    auth: 'merchant',
-    params: ORDER,
-    body: () => ({ refunded_amount: 500, description: 'Returned socks' }),
-    required: ['refunded_amount'],
-    fields: { refunded_amount: 'integer', description: 'string', order_lines: 'lines' },
-  },
-  { method: 'GET', path: `${OM}/refunds/:refund_id`, auth: 'merchant', params: { order_id: 'order_id', refund_id: 'refund_id' } },
-
-  // Payments
-  {
-    method: 'POST',
-    path: '/payments/v1/sessions',
-    auth: 'merchant',
-    body: () => orderBody(),
-    required: ['purchase_country', 'purchase_currency', 'order_amount', 'order_lines'],
-    fields: { ...LINE_FIELDS, purchase_country: 'string', locale: 'string', billing_address: 'object', merchant_urls: 'object', custom_payment_method_ids: 'array', intent: { enum: ['buy', 'tokenize', 'buy_and_tokenize'] } },
-  },
-  {
-    method: 'POST',
-    path: '/payments/v1/sessions/:session_id',
-    auth: 'merchant',
-    params: { session_id: 'session_id' },
-    body: () => ({ merchant_reference2: 'CART-2' }),
-    fields: { ...LINE_FIELDS, merchant_reference2: 'string', billing_address: 'object', options: 'object' },
-  },
-  { method: 'GET', path: '/payments/v1/sessions/:session_id', auth: 'merchant', params: { session_id: 'session_id' } },
-  { method: 'DELETE', path: '/payments/v1/authorizations/:authorization_token', auth: 'merchant', params: { authorization_token: 'authorization_token' } },
-  {
-    method: 'POST',
-    path: '/payments/v1/authorizations/:authorization_token/order',
-    auth: 'merchant',
-    params: { authorization_token: 'authorization_token' },
-    body: () => paymentsOrder,
-    required: ['purchase_country', 'purchase_currency', 'order_amount', 'order_lines'],
-    fields: { ...LINE_FIELDS, auto_capture: 'boolean', billing_address: 'object', merchant_data: 'string' },
-  },
-  {
-    method: 'POST',
-    path: '/payments/v1/authorizations/:authorization_token/customer-token',
-    auth: 'merchant',
-    params: { authorization_token: 'authorization_token' },
-    body: () => ({ description: 'Subscription', intended_use: 'SUBSCRIPTION', locale: 'sv-SE', purchase_country: 'SE', purchase_currency: 'SEK' }),
-    required: ['description', 'intended_use', 'locale', 'purchase_country', 'purchase_currency'],
-    fields: { description: 'string', intended_use: { enum: ['SUBSCRIPTION'] }, billing_address: 'object', customer: 'object' },
-  },
-
-  // Checkout
-  {
-    method: 'POST',
-    path: '/checkout/v3/orders',
-    auth: 'merchant',
-    body: () => checkoutBody(),
-    required: ['purchase_country', 'purchase_currency', 'locale', 'order_amount', 'order_tax_amount', 'order_lines', 'merchant_urls'],
-    fields: { ...LINE_FIELDS, merchant_urls: 'object', options: 'object', shipping_options: 'array', tags: 'array', recurring: 'boolean', merchant_data: 'string' },
-  },
-  { method: 'GET', path: '/checkout/v3/orders/:order_id', auth: 'merchant', params: { order_id: 'checkout_order_id' } },
-  {
-    method: 'POST',
-    path: '/checkout/v3/orders/:order_id',
-    auth: 'merchant',
-    params: { order_id: 'checkout_order_id' },
-    body: () => ({ merchant_reference1: 'CART-2' }),
-    fields: { ...LINE_FIELDS, merchant_reference1: 'string', merchant_urls: 'object', shipping_options: 'array', gui: 'object' },
-  },
-  { method: 'POST', path: '/checkout/v3/orders/:order_id/abort', auth: 'merchant', params: { order_id: 'checkout_order_id' } },
-
-  // The checkout page (authenticated by its page token)
-  { method: 'GET', path: '/checkout/v3/page/checkout.js', auth: 'public' },
-  { method: 'GET', path: '/checkout/v3/page/checkout.css', auth: 'public' },
-  { method: 'GET', path: '/checkout/v3/page/checkout', auth: 'public', query: { token: (ids) => ids.page_token }, credentialParam: 'token', html: true },
-  { method: 'GET', path: '/checkout/v3/page/confirmation', auth: 'public', query: { token: (ids) => ids.page_token }, credentialParam: 'token', html: true },
-  { method: 'GET', path: '/checkout/v3/page/api/order', auth: 'public', query: { token: (ids) => ids.page_token }, credentialParam: 'token' },
-  {
-    method: 'POST',
-    path: '/checkout/v3/page/api/details',
-    auth: 'public',
-    body: (ids) => ({ token: ids.page_token, email: 'customer@email.se', billing_address: ADDRESS }),
-    required: ['token'],
-    fields: { token: 'string', email: 'string', billing_address: 'object', shipping_address: 'object', customer: 'object' },
-  },
-  {
-    method: 'POST',
-    path: '/checkout/v3/page/api/shipping-option',
-    auth: 'public',
-    body: (ids) => ({ token: ids.page_token, shipping_option_id: 'standard' }),
-    required: ['token', 'shipping_option_id'],
-    fields: { token: 'string', shipping_option_id: 'string' },
-  },
-  {
-    method: 'POST',
-    path: '/checkout/v3/page/api/complete',
-    auth: 'public',
-    body: (ids) => ({ token: ids.page_token, email: 'customer@email.se', billing_address: ADDRESS }),
-    required: ['token'],
-    fields: { token: 'string', email: 'string', billing_address: 'object', shipping_option_id: 'string' },
-  },
-
-  // Customer Token
-  { method: 'GET', path: '/customer-token/v1/tokens/:customerToken', auth: 'merchant', params: { customerToken: 'token_id' } },
-  {
-    method: 'POST',
-    path: '/customer-token/v1/tokens/:customerToken/order',
-    auth: 'merchant',
-    params: { customerToken: 'token_id' },
-    body: () => tokenOrderBody(),
-    required: ['order_amount', 'order_tax_amount', 'order_lines', 'purchase_currency'],
-    fields: { ...LINE_FIELDS, purchase_currency: 'string', auto_capture: 'boolean', merchant_urls: 'object', shipping_address: 'object' },
-  },
-  {
-    method: 'PATCH',
-    path: '/customer-token/v1/tokens/:customerToken/status',
-    auth: 'merchant',
-    params: { customerToken: 'token_id' },
-    body: () => ({ status: 'CANCELLED' }),
-    required: ['status'],
-    fields: { status: { enum: ['CANCELLED'] } },
-  },
-
-  // The shopper's side of Payments (authenticated by the client token)
-  { method: 'GET', path: '/kp/lib/v1/api.js', auth: 'public' },
-  { method: 'GET', path: '/kp/widget', auth: 'public', query: { client_token: (ids) => ids.client_token, categories: () => 'pay_later', instance: () => 'main', origin: () => 'https://shop.example' }, credentialParam: 'client_token', html: true },
-  { method: 'GET', path: '/kp/widget/widget.js', auth: 'public' },
-  { method: 'GET', path: '/kp/widget/widget.css', auth: 'public' },
-  { method: 'GET', path: '/kp/widget/api/session', auth: 'public', query: { client_token: (ids) => ids.client_token }, credentialParam: 'client_token' },
-  {
-    method: 'POST',
-    path: '/kp/widget/api/authorize',
-    auth: 'public',
-    body: (ids) => ({ client_token: ids.client_token, payment_method_category: 'pay_later' }),
-    required: ['client_token'],
-    fields: { ...LINE_FIELDS, client_token: 'string', billing_address: 'object', payment_method_category: 'string' },
-  },
-  { method: 'GET', path: '/kp/assets/:identifier/:file', auth: 'public', params: { identifier: 'asset_identifier', file: 'asset_file' } },
-
-  // Sandbox
-  {
-    method: 'POST',
-    path: '/sandbox/v1/orders',
-    auth: 'merchant',
-    body: () => orderBody(),
-    required: ['purchase_country', 'purchase_currency', 'locale', 'order_amount', 'order_tax_amount', 'order_lines'],
-    fields: { ...LINE_FIELDS, locale: 'string', billing_address: 'object', customer: 'object', fraud_status: { enum: FRAUD_STATUSES }, initial_payment_method: 'object' },
-  },
-  { method: 'GET', path: '/sandbox/v1/clock', auth: 'merchant' },
-  { method: 'POST', path: '/sandbox/v1/clock/advance', auth: 'merchant', body: () => ({ seconds: 60 }), required: ['seconds'], fields: { seconds: 'integer' } },
-  { method: 'GET', path: '/sandbox/v1/events', auth: 'merchant', query: { order_id: (ids) => ids.order_id, session_id: (ids) => ids.session_id } },
-  { method: 'GET', path: '/sandbox/v1/settings', auth: 'merchant' },
-  {
-    method: 'PATCH',
-    path: '/sandbox/v1/settings',
-    auth: 'merchant',
-    body: () => ({ authorization_period_days: 30, payment_method_categories: ['pay_later'] }),
-    fields: { authorization_period_days: 'integer', payment_method_categories: 'array', idempotency_replays_errors: 'boolean', release_remaining_status: { enum: ['CAPTURED', 'CLOSED'] } },
-  },
-  {
-    method: 'POST',
-    path: '/sandbox/v1/payments/sessions/:session_id/authorize',
-    auth: 'merchant',
-    params: { session_id: 'session_id' },
-    body: () => ({ email: 'customer@email.se' }),
-    fields: { ...LINE_FIELDS, email: 'string', billing_address: 'object', payment_method_category: 'string' },
-  },
-  {
-    method: 'POST',
-    path: '/sandbox/v1/checkout/orders/:order_id/complete',
-    auth: 'merchant',
-    params: { order_id: 'checkout_order_id' },
-    body: () => ({ email: 'customer@email.se', billing_address: ADDRESS }),
-    fields: { email: 'string', billing_address: 'object', customer: 'object', shipping_option_id: 'string' },
-  },
-  {
-    method: 'POST',
-    path: '/sandbox/v1/customer-tokens',
-    auth: 'merchant',
-    body: () => sandboxTokenBody(),
-    required: ['purchase_country', 'purchase_currency'],
-    fields: { purchase_country: 'string', purchase_currency: 'string', billing_address: 'object', payment_method_type: { enum: ['INVOICE', 'CARD', 'DIRECT_DEBIT', 'SLICE_IT_BY_CARD', 'OTHER'] } },
-  },
-  { method: 'GET', path: '/sandbox/v1/customer-tokens/:token_id', auth: 'merchant', params: { token_id: 'token_id' } },
-  {
-    method: 'POST',
-    path: '/sandbox/v1/customer-tokens/:token_id/status',
-    auth: 'merchant',
-    params: { token_id: 'token_id' },
-    body: () => ({ status: 'SUSPENDED' }),
-    required: ['status'],
-    fields: { status: { enum: TOKEN_STATUSES } },
-  },
-];
-
-/** `METHOD /path` of every route the app registered (HEAD, which Fastify adds to each GET, left out), read from its route tree. */
-function registeredRoutes(app: App): string[] {
-  const found: string[] = [];
-  const prefixes: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│ ]*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!match) continue;
-    const depth = (match[1] ?? '').length / 4;
-    const full = (depth > 0 ? (prefixes[depth - 1] ?? '') : '') + (match[2] ?? '');
-    prefixes.length = depth;
-    prefixes[depth] = full;
-    for (const method of match[3]?.split(', ') ?? []) if (method !== 'HEAD') found.push(`${method} ${full}`);
-  }
-  return found.sort();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Building requests
@@ -385,14 +74,6 @@ function serialise(value: unknown): Buffer {
 const DEEP_ARRAY = raw('['.repeat(DEPTH) + ']'.repeat(DEPTH));
 const DEEP_OBJECT = raw('{"a":'.repeat(DEPTH) + '1' + '}'.repeat(DEPTH));
 const INVALID_UTF8 = raw(Buffer.concat([Buffer.from('"ab'), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80, 0xf8, 0x88, 0x80]), Buffer.from('cd"')]));
-
-function urlOf(spec: RouteSpec, ids: Record<string, string>, query = ''): string {
-  return spec.path.replace(/:([A-Za-z_]+)/g, (_m, name: string) => ids[name] ?? 'missing') + query;
-}
-
-function realParams(spec: RouteSpec, ids: Ids): Record<string, string> {
-  return Object.fromEntries(Object.entries(spec.params ?? {}).map(([name, source]) => [name, encodeURIComponent(ids[source])]));
-}
 
 /** encodeURIComponent, with lone surrogates sent as the invalid UTF-8 they would be. */
 function encodeId(id: string): string {

@@ -1,0 +1,219 @@
+/**
+ * Isolation between merchants and the handling of their secrets, on every merchant route:
+ *
+ *  - no credentials, or wrong ones, are 401 with `WWW-Authenticate: Basic` and Klarna's envelope;
+ *  - another merchant's resource is answered exactly as an unknown id is (status, error_code and
+ *    messages, the id aside), so a response never tells whether someone else's id exists;
+ *  - none of these requests changes anything stored;
+ *  - passwords are stored only as scrypt hashes and compared with crypto.timingSafeEqual.
+ *
+ * The routes come from the shared route table, which the fuzz test checks against the app's own.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type * as NodeCrypto from 'node:crypto';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { hashPassword, verifyPassword } from '../../src/platform/passwords.js';
+import { availableDialects } from '../helpers/databases.js';
+import { assertUnchanged, fingerprint } from '../helpers/fingerprint.js';
+import { MERCHANT, OTHER_MERCHANT, buildTestApp } from '../helpers/harness.js';
+import type { RequestOptions, TestApp, TestResponse } from '../helpers/harness.js';
+import { createResources } from '../helpers/resources.js';
+import { ROUTES, registeredRoutes, urlOf } from '../helpers/routes.js';
+import type { Ids, RouteSpec } from '../helpers/routes.js';
+
+const MERCHANT_ROUTES = ROUTES.filter((r) => r.auth === 'merchant');
+const WITH_IDS = MERCHANT_ROUTES.filter((r) => r.params);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const withAssets = async (t: TestApp, auth: RequestOptions['auth']): Promise<Ids> => ({
+  ...(await createResources(t, auth)),
+  asset_identifier: 'pay_later',
+  asset_file: 'standard.svg',
+});
+
+function assertUnauthorized(res: TestResponse, what: string): void {
+  assert.equal(res.status, 401, `${what}: ${res.body}`);
+  assert.match(String(res.headers['www-authenticate']), /^Basic realm="[^"]+"$/, what);
+  assert.match(String(res.headers['content-type']), /^application\/json/, what);
+  const body = res.json();
+  assert.deepEqual(Object.keys(body).sort(), ['correlation_id', 'error_code', 'error_messages'], what);
+  assert.equal(body.error_code, 'UNAUTHORIZED', what);
+  assert.match(body.correlation_id, UUID, what);
+  assert.equal(body.correlation_id, res.headers['klarna-correlation-id'], what);
+}
+
+/** What a refusal says, with the ids that were asked for replaced, so two answers can be compared. */
+function refusal(res: TestResponse, ids: string[]): { status: number; body: unknown } {
+  let text = res.body;
+  for (const id of ids) text = text.split(id).join('<id>');
+  const body = JSON.parse(text) as Record<string, unknown>;
+  delete body.correlation_id;
+  return { status: res.status, body };
+}
+
+for (const dialect of await availableDialects()) {
+  describe(`isolation between merchants (${dialect})`, () => {
+    let t: TestApp;
+    let mine: Ids;
+    let theirs: Ids;
+
+    before(async () => {
+      t = await buildTestApp({ dialect });
+      mine = await withAssets(t, MERCHANT);
+      theirs = await withAssets(t, OTHER_MERCHANT);
+    });
+    after(async () => t.close());
+
+    const call = (spec: RouteSpec, params: Record<string, string>, auth: RequestOptions['auth'], query = '') =>
+      t.request({ method: spec.method, url: urlOf(spec, params, query), body: spec.body?.(mine), auth });
+    const own = (spec: RouteSpec, ids: Ids) => Object.fromEntries(Object.entries(spec.params ?? {}).map(([name, source]) => [name, ids[source]]));
+
+    it('the route table is the app\'s own', () => {
+      assert.deepEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort(), registeredRoutes(t.app));
+      assert.ok(MERCHANT_ROUTES.length >= 40 && WITH_IDS.length >= 25, 'the table has the merchant routes');
+    });
+
+    it('every merchant route without credentials is 401 with WWW-Authenticate: Basic and the envelope, changing nothing', async () => {
+      const before = await fingerprint(t.db, dialect);
+      for (const spec of MERCHANT_ROUTES) assertUnauthorized(await call(spec, own(spec, mine), null), `${spec.method} ${spec.path}`);
+      await assertUnchanged(t.db, dialect, before, 'requests without credentials');
+    });
+
+    it('every merchant route with a wrong password, another merchant\'s password or an unknown user is 401, changing nothing', async () => {
+      const before = await fingerprint(t.db, dialect);
+      const wrong = [
+        { username: MERCHANT.username, password: 'secret-x' },
+        { username: MERCHANT.username, password: OTHER_MERCHANT.password },
+        { username: MERCHANT.username, password: `${MERCHANT.password} ` },
+        { username: 'nobody', password: MERCHANT.password },
+      ];
+      for (const spec of MERCHANT_ROUTES) {
+        for (const auth of wrong) assertUnauthorized(await call(spec, own(spec, mine), auth), `${spec.method} ${spec.path} as ${auth.username}:${auth.password}`);
+      }
+      await assertUnchanged(t.db, dialect, before, 'requests with wrong credentials');
+    });
+
+    it('each merchant\'s resources are served to it (the ids below are real)', async () => {
+      for (const spec of WITH_IDS.filter((r) => r.method === 'GET')) {
+        for (const [auth, ids] of [[MERCHANT, mine], [OTHER_MERCHANT, theirs]] as const) {
+          const res = await call(spec, own(spec, ids), auth);
+          assert.equal(res.status, 200, `${spec.method} ${spec.path} as ${auth.username}: ${res.body}`);
+        }
+      }
+    });
+
+    it('another merchant\'s resource is answered exactly like an unknown id on every route that takes one, changing nothing', async () => {
+      const before = await fingerprint(t.db, dialect);
+      let compared = 0;
+      for (const spec of WITH_IDS) {
+        const names = Object.keys(spec.params ?? {});
+        // Every id someone else's, then (routes with two ids) the caller's own order with someone else's capture or refund.
+        const cases: { ids: Record<string, string>; asked: string[] }[] = [{ ids: own(spec, mine), asked: Object.values(own(spec, mine)) }];
+        if (names.length > 1) {
+          const [parent, child] = names as [string, string];
+          const mixed = { [parent]: own(spec, theirs)[parent] as string, [child]: own(spec, mine)[child] as string };
+          cases.push({ ids: mixed, asked: [mixed[child] as string] });
+        }
+        for (const { ids, asked } of cases) {
+          const substitutes = new Map(asked.map((id) => [id, randomUUID()]));
+          const unknown = Object.fromEntries(Object.entries(ids).map(([name, id]) => [name, substitutes.get(id) ?? id]));
+          const foreign = await call(spec, ids, OTHER_MERCHANT);
+          const missing = await call(spec, unknown, OTHER_MERCHANT);
+          const what = `${spec.method} ${spec.path} with ${JSON.stringify(ids)}`;
+          assert.equal(foreign.status, 404, `${what}: ${foreign.body}`);
+          assert.deepEqual(refusal(foreign, asked), refusal(missing, [...substitutes.values()]), what);
+          compared++;
+        }
+      }
+      // Reads that take an id in the query: the sandbox's event timeline.
+      for (const name of ['order_id', 'session_id'] as const) {
+        const foreign = await t.request({ url: `/sandbox/v1/events?${name}=${mine[name]}`, auth: OTHER_MERCHANT });
+        const missing = await t.request({ url: `/sandbox/v1/events?${name}=${randomUUID()}`, auth: OTHER_MERCHANT });
+        assert.equal(foreign.status, missing.status, foreign.body);
+        assert.deepEqual(foreign.json(), missing.json(), `events by ${name}`);
+        const owner = await t.request({ url: `/sandbox/v1/events?${name}=${mine[name]}`, auth: MERCHANT });
+        assert.equal(owner.status, 200, owner.body);
+        compared++;
+      }
+      assert.ok(compared >= WITH_IDS.length, `${compared} comparisons`);
+      await assertUnchanged(t.db, dialect, before, 'another merchant\'s requests');
+    });
+
+    it('passwords are stored only as scrypt hashes, each with its own salt', async () => {
+      const merchants = await t.db.kysely.selectFrom('merchants').selectAll().execute();
+      assert.equal(merchants.length, 2);
+      for (const merchant of merchants) {
+        const row = merchant as Record<string, unknown>;
+        const hash = String(row.password_hash);
+        assert.match(hash, /^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/, 'scrypt$N$r$p$salt$key');
+        const credential = row.username === MERCHANT.username ? MERCHANT : OTHER_MERCHANT;
+        assert.equal(await verifyPassword(credential.password, hash), true);
+      }
+      // No table holds a password in plain text, or its base64 form as Basic credentials carry it.
+      const tables = await (dialect === 'sqlite'
+        ? sql<{ name: string }>`select name from sqlite_master where type = 'table'`
+        : sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema()`
+      ).execute(t.db.kysely);
+      for (const { name } of tables.rows) {
+        const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(t.db.kysely);
+        const text = JSON.stringify(rows);
+        for (const { username, password } of [MERCHANT, OTHER_MERCHANT]) {
+          assert.equal(text.includes(password), false, `${name} holds a password`);
+          assert.equal(text.includes(Buffer.from(`${username}:${password}`).toString('base64')), false, `${name} holds Basic credentials`);
+        }
+      }
+      const [first, second] = merchants.map((m) => String((m as Record<string, unknown>).password_hash).split('$')[4]);
+      assert.notEqual(first, second, 'salts differ');
+    });
+  });
+}
+
+describe('password hashes', () => {
+  it('the right password verifies; a wrong one of the same length, a prefix, a longer one or an empty one does not', async () => {
+    const stored = await hashPassword('correct horse');
+    assert.equal(await verifyPassword('correct horse', stored), true);
+    for (const wrong of ['correct horsf', 'Correct horse', 'correct hors', 'correct horse ', '', 'xxxxxxxxxxxxx']) {
+      assert.equal(await verifyPassword(wrong, stored), false, JSON.stringify(wrong));
+    }
+  });
+
+  it('the same password hashes differently each time (a fresh salt), and both verify', async () => {
+    const [a, b] = [await hashPassword('same'), await hashPassword('same')];
+    assert.notEqual(a, b);
+    assert.equal(await verifyPassword('same', a), true);
+    assert.equal(await verifyPassword('same', b), true);
+  });
+
+  it('the derived keys are compared with crypto.timingSafeEqual, for right and for wrong passwords', async () => {
+    // Swap the built-in for a counting wrapper; syncBuiltinESMExports makes ESM imports of node:crypto see it.
+    const crypto = createRequire(import.meta.url)('node:crypto') as typeof NodeCrypto;
+    const original = crypto.timingSafeEqual;
+    const compared: number[] = [];
+    crypto.timingSafeEqual = ((a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
+      compared.push(a.byteLength);
+      return original(a, b);
+    }) as typeof original;
+    syncBuiltinESMExports();
+    try {
+      const stored = await hashPassword('secret-a');
+      assert.equal(await verifyPassword('secret-a', stored), true);
+      assert.equal(await verifyPassword('secret-b', stored), false);
+      assert.deepEqual(compared, [32, 32], 'one constant-time comparison of the 32-byte keys per verification');
+    } finally {
+      crypto.timingSafeEqual = original;
+      syncBuiltinESMExports();
+    }
+  });
+
+  it('a stored value that is not a whole scrypt hash verifies nothing and throws nothing', async () => {
+    const stored = await hashPassword('secret-a');
+    const parts = stored.split('$');
+    const shortKey = [...parts.slice(0, 5), Buffer.alloc(16).toString('base64url')].join('$');
+    for (const bad of ['', 'secret-a', 'plain$secret-a', parts.slice(0, 5).join('$'), shortKey, stored.replace('scrypt', 'bcrypt')]) {
+      assert.equal(await verifyPassword('secret-a', bad), false, bad);
+    }
+  });
+});
