@@ -65,8 +65,9 @@ export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, Logge
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     loggerInstance: deps.logger,
-    // No per-request log lines (hot path); every line a request logs carries its correlation id.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'correlation_id' }),
+    // Per-request log lines only at debug and trace (not on the hot path at info); every line a
+    // request logs carries its correlation id.
+    logController: new LogController({ disableRequestLogging: !deps.logger.isLevelEnabled('debug'), requestIdLogLabel: 'correlation_id' }),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: MAX_BODY_BYTES,

@@ -25,11 +25,16 @@ export interface Server {
   close(): Promise<void>;
 }
 
+/** A shopper page's or widget's token in a query string: it authenticates whoever holds it. */
+const QUERY_TOKEN = /([?&](?:client_)?token=)[^&#]*/gi;
+
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({
     level: config.logLevel,
     // Credentials never reach the logs, whatever a log call is handed.
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'password', '*.password'], censor: '[redacted]' },
+    // The request in Fastify's per-request lines (debug, trace): no headers, and no token from the URL.
+    serializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: req.url.replace(QUERY_TOKEN, '$1[redacted]'), remoteAddress: req.ip }) },
   });
 }
 

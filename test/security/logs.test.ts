@@ -1,0 +1,175 @@
+/**
+ * Secrets stay out of the logs. A real server process at LOG_LEVEL=trace (the most it ever writes)
+ * on a SQLite file runs a full purchase of every kind: a Payments session authorized in the sandbox,
+ * its order captured and refunded; a Checkout order completed through the sandbox, its push
+ * delivered; a customer-token order; the shopper pages' token-authenticated reads; requests with
+ * wrong credentials; a card number in line names and merchant data. Everything the process wrote is
+ * then searched: no password, no Authorization header or Basic credentials, no card number, no
+ * shopper token; and every request's correlation id is there.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { orderBody } from '../helpers/harness.js';
+import { startFakeMerchant } from '../helpers/merchant-server.js';
+import type { FakeMerchant } from '../helpers/merchant-server.js';
+import { startServerProcess } from '../helpers/process.js';
+import type { ServerProcess } from '../helpers/process.js';
+import { checkoutBody, pageTokenOf, sandboxTokenBody } from '../helpers/resources.js';
+
+// Distinctive, so finding one anywhere in the output cannot be a coincidence.
+const SHOP = { username: 'shop_logs', password: 'Pw-shop-9f41c27b' };
+const OTHER = { username: 'other_logs', password: 'Pw-other-5d83e6a0' };
+const PAN = '4111111111111111';
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** A 13–19 digit run that passes the Luhn check: what a card number looks like. */
+function cardNumbersIn(text: string): string[] {
+  const luhn = (digits: string) =>
+    [...digits].reverse().reduce((sum, ch, i) => {
+      const d = Number(ch) * (i % 2 === 1 ? 2 : 1);
+      return sum + (d > 9 ? d - 9 : d);
+    }, 0) %
+      10 ===
+    0;
+  // Not the fraction of a number (response times) and not part of a longer run of digits.
+  return [...text.matchAll(/(?<![\d.])\d{13,19}(?![\d.])/g)].map((m) => m[0]).filter((run) => luhn(run) && !/^1[6-9]\d{11}$/.test(run));
+}
+
+describe('secrets in logs', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'klarna-local-secrets-'));
+  let server: ServerProcess;
+  let merchant: FakeMerchant;
+  const correlationIds: string[] = [];
+  const authorizations = new Set<string>();
+  const shopperTokens: string[] = [];
+
+  /** One request to the server process; remembers the credentials sent and the correlation id answered. */
+  async function send(method: string, url: string, body?: unknown, authorization: string | null = basic(SHOP.username, SHOP.password)) {
+    const headers: Record<string, string> = {};
+    if (authorization !== null) {
+      headers.authorization = authorization;
+      authorizations.add(authorization);
+    }
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${server.url}${url}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    const text = await res.text();
+    const correlationId = res.headers.get('klarna-correlation-id');
+    assert.ok(correlationId, `${method} ${url}: a correlation id`);
+    correlationIds.push(correlationId);
+    return { status: res.status, text, json: () => JSON.parse(text) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  }
+
+  before(async () => {
+    merchant = await startFakeMerchant();
+    server = await startServerProcess([], {
+      env: {
+        DATABASE_URL: `sqlite:${path.join(root, 'db.sqlite')}`,
+        KLARNA_LOCAL_MERCHANTS: `${SHOP.username}:${SHOP.password},${OTHER.username}:${OTHER.password}`,
+        LOG_LEVEL: 'trace',
+        CALLBACK_POLL_MS: '20',
+      },
+    });
+  });
+  after(async () => {
+    await server?.stop();
+    await merchant?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('a full run at trace level logs every request by its correlation id and no password, credentials, card number or shopper token', async () => {
+    const lines = [
+      { type: 'physical', reference: 'SKU-1', name: `Gift card ${PAN}`, quantity: 2, unit_price: 5000, tax_rate: 2500, total_amount: 10000, total_tax_amount: 2000, merchant_data: `{"pan":"${PAN}"}` },
+      { type: 'shipping_fee', reference: 'SHIP', name: 'Shipping', quantity: 1, unit_price: 2500, tax_rate: 2500, total_amount: 2500, total_tax_amount: 500 },
+    ];
+    const { merchant_reference1: _ref, ...purchase } = orderBody({ order_lines: lines, merchant_data: `card ${PAN}` });
+
+    // Payments: session, the shopper's authorization (and its callback), the order, a capture, a refund.
+    merchant.answer({ status: 500 });
+    const session = await send('POST', '/payments/v1/sessions', { ...purchase, merchant_urls: { authorization: `${merchant.url}/authorization` } });
+    assert.equal(session.status, 200, session.text);
+    const clientToken = String(session.json().client_token);
+    shopperTokens.push(clientToken);
+    assert.equal((await send('GET', `/kp/widget/api/session?client_token=${encodeURIComponent(clientToken)}`, undefined, null)).status, 200);
+    const authorized = await send('POST', `/sandbox/v1/payments/sessions/${session.json().session_id}/authorize`, {});
+    assert.equal(authorized.status, 200, authorized.text);
+    const placed = await send('POST', `/payments/v1/authorizations/${authorized.json().authorization_token}/order`, purchase);
+    assert.equal(placed.status, 200, placed.text);
+    const orderPath = `/ordermanagement/v1/orders/${placed.json().order_id}`;
+    assert.equal((await send('POST', `${orderPath}/captures`, { captured_amount: 12500, description: `card ${PAN}`, order_lines: lines })).status, 201);
+    assert.equal((await send('POST', `${orderPath}/refunds`, { refunded_amount: 2500, description: `card ${PAN}` })).status, 201);
+    assert.equal((await send('GET', orderPath)).status, 200);
+    await merchant.waitFor(1, (r) => r.url === '/authorization');
+
+    // Checkout: created, read by the shopper's page with its token, completed in the sandbox, pushed.
+    merchant.answer({ status: 200 });
+    const urls = { terms: `${merchant.url}/terms`, checkout: `${merchant.url}/checkout`, confirmation: `${merchant.url}/confirmation`, push: `${merchant.url}/push?id={checkout.order.id}` };
+    const checkout = await send('POST', '/checkout/v3/orders', checkoutBody({ merchant_urls: urls, merchant_data: PAN, order_lines: [{ ...lines[0], merchant_data: PAN }, { ...lines[1], type: 'physical' }] }));
+    assert.equal(checkout.status, 201, checkout.text);
+    const pageToken = pageTokenOf(String(checkout.json().html_snippet));
+    shopperTokens.push(pageToken);
+    assert.equal((await send('GET', `/checkout/v3/page/api/order?token=${encodeURIComponent(pageToken)}`, undefined, null)).status, 200);
+    const shopper = {
+      email: 'customer@email.se',
+      billing_address: { given_name: 'Testperson-se', family_name: 'Approved', street_address: 'Stårgatan 1', postal_code: '12345', city: 'Ankeborg', country: 'SE', phone: '+46765260000' },
+    };
+    const completed = await send('POST', `/sandbox/v1/checkout/orders/${checkout.json().order_id}/complete`, shopper);
+    assert.equal(completed.status, 200, completed.text);
+    assert.equal(completed.json().status, 'checkout_complete', completed.text);
+    // The push is due two minutes after completion on the sandbox clock.
+    assert.equal((await send('POST', '/sandbox/v1/clock/advance', { seconds: 150 })).status, 200);
+    await merchant.waitFor(1, (r) => r.url.startsWith('/push'));
+
+    // A customer token and an order on it.
+    const token = await send('POST', '/sandbox/v1/customer-tokens', sandboxTokenBody());
+    assert.equal(token.status, 201, token.text);
+    const tokenOrder = await send('POST', `/customer-token/v1/tokens/${token.json().token_id}/order`, {
+      purchase_currency: 'SEK',
+      order_amount: 12500,
+      order_tax_amount: 2500,
+      order_lines: [{ ...lines[0], merchant_data: PAN }, lines[1]],
+      merchant_data: `card ${PAN}`,
+    });
+    assert.equal(tokenOrder.status, 200, tokenOrder.text);
+
+    // Wrong credentials of every kind, and a refused body holding the card number.
+    for (const authorization of [
+      basic(SHOP.username, 'wrong-password'),
+      basic(SHOP.username, OTHER.password),
+      basic('nobody', SHOP.password),
+      `Basic ${Buffer.from(SHOP.password).toString('base64')}`,
+      `Bearer ${SHOP.password}`,
+    ]) {
+      assert.equal((await send('GET', orderPath, undefined, authorization)).status, 401);
+    }
+    assert.equal((await send('GET', orderPath, undefined, null)).status, 401);
+    assert.equal((await send('POST', `${orderPath}/captures`, { captured_amount: PAN })).status, 422);
+    assert.equal((await send('GET', orderPath, undefined, basic(OTHER.username, OTHER.password))).status, 404);
+
+    const code = await server.stop();
+    assert.equal(code, 0);
+    const output = server.output();
+
+    for (const password of [SHOP.password, OTHER.password]) assert.equal(output.includes(password), false, `a password in the logs:\n${output}`);
+    for (const header of authorizations) {
+      assert.equal(output.includes(header.split(' ')[1] as string), false, `an Authorization header in the logs: ${header}`);
+    }
+    assert.doesNotMatch(output, /Basic [A-Za-z0-9+/=]{4,}/, 'no Basic credentials');
+    assert.equal(output.includes(PAN), false, 'the card number is not in the logs');
+    assert.deepEqual(cardNumbersIn(output), [], 'nothing shaped like a card number');
+    for (const shopperToken of shopperTokens) assert.equal(output.includes(shopperToken), false, 'a shopper token in the logs');
+
+    // Every request is in the logs under its correlation id, and every line a request wrote carries one.
+    const entries = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const logged = new Set(entries.map((e) => e.correlation_id).filter((id) => typeof id === 'string'));
+    const missing = correlationIds.filter((id) => !logged.has(id));
+    assert.deepEqual(missing, [], `requests without a log line:\n${output}`);
+    for (const entry of entries.filter((e) => e.req !== undefined || e.res !== undefined)) assert.equal(typeof entry.correlation_id, 'string', JSON.stringify(entry));
+    assert.ok(entries.some((e) => e.msg === 'merchant callback attempt failed'), 'the failed authorization callback is logged');
+  });
+});
