@@ -30,7 +30,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { DOCUMENT_CACHE_MAX_ENTRIES } from '../src/modules/order-management/operations/read-order.js';
 import { AUTH, MAX_AMOUNT, MERCHANT, orderBody } from './fixtures.js';
@@ -40,7 +40,6 @@ import type { BenchDatabase } from './postgres.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
-const MEMORY_PROBE = pathToFileURL(path.join(ROOT, 'bench', 'memory-probe.mjs')).href;
 const envInt = (name: string, fallback: number): number => {
   const raw = process.env[name];
   const value = raw === undefined || raw === '' ? fallback : Number(raw);
@@ -85,9 +84,6 @@ interface Child {
   process: ChildProcess;
   /** The last output of the process, for error reports. */
   tail(): string;
-  /** How much the process has written so far, and what it wrote after such a mark (up to the last 20 000 characters). */
-  mark(): number;
-  since(mark: number): string;
   /**
    * SIGSTOP / SIGCONT to the process and its workers (`--processes`): a server that is not being
    * measured must not compete with the one that is (background sweeps run every second).
@@ -128,10 +124,8 @@ async function startChild(name: string, args: string[], env: NodeJS.ProcessEnv):
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
-  let written = 0;
   // Keep draining both pipes for the whole run: a full pipe would stall the server.
   const collect = (chunk: string) => {
-    written += chunk.length;
     output = (output + chunk).slice(-20_000);
   };
   child.stdout?.setEncoding('utf8').on('data', collect);
@@ -171,8 +165,6 @@ async function startChild(name: string, args: string[], env: NodeJS.ProcessEnv):
     url,
     process: child,
     tail: () => output,
-    mark: () => written,
-    since: (mark) => output.slice(-Math.min(output.length, written - mark)),
     pause() {
       if (paused || child.exitCode !== null || child.signalCode !== null) return;
       signalTree('SIGSTOP');
@@ -257,7 +249,7 @@ interface Memory {
 
 const MiB = 1024 * 1024;
 
-/** The RSS from /proc (or `ps` elsewhere), and the heap from the process itself (memory-probe.mjs). */
+/** The RSS from /proc (or `ps` elsewhere), and the heap from the server's /metrics. */
 async function measureMemory(child: Child): Promise<Memory | undefined> {
   const pid = child.process.pid;
   if (pid === undefined || exited(child)) return undefined;
@@ -272,15 +264,13 @@ async function measureMemory(child: Child): Promise<Memory | undefined> {
   } catch {
     memory = { rssMiB: Number(execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).trim()) / 1024 };
   }
-  const mark = child.mark();
-  child.process.kill('SIGUSR2');
-  for (let waited = 0; waited < 2000; waited += 50) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const reported = /bench-memory (\{.*\})\n/.exec(child.since(mark))?.[1];
-    if (reported !== undefined) {
-      memory.heapUsedMiB = (JSON.parse(reported) as { heapUsed: number }).heapUsed / MiB;
-      break;
-    }
+  // prom-client's nodejs_heap_size_used_bytes on /metrics (no credentials).
+  try {
+    const res = await fetch(`${child.url}/metrics`);
+    const heap = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(await res.text())?.[1];
+    if (res.ok && heap !== undefined) memory.heapUsedMiB = Number(heap) / MiB;
+  } catch {
+    // No heap figure; the RSS stands alone.
   }
   return memory;
 }
@@ -429,9 +419,9 @@ async function main(): Promise<void> {
   const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const name of ['PORT', 'HOST', 'DATABASE_URL', 'PUBLIC_URL', 'LOG_LEVEL', 'KLARNA_LOCAL_MERCHANTS', 'KLARNA_LOCAL_SANDBOX', 'KLARNA_LOCAL_PROCESSES']) delete cleanEnv[name];
   const serverEnv = { ...cleanEnv, KLARNA_LOCAL_MERCHANTS: `${MERCHANT.username}:${MERCHANT.password}` };
-  const serve = async (name: string, databaseUrl: string, extra: string[] = [], preload: string[] = []): Promise<Child> => {
+  const serve = async (name: string, databaseUrl: string, extra: string[] = []): Promise<Child> => {
     const port = await freePort();
-    return startChild(name, [...preload, CLI, 'serve', '--port', String(port), '--database-url', databaseUrl, '--log-level', 'warn', ...extra], serverEnv);
+    return startChild(name, [CLI, 'serve', '--port', String(port), '--database-url', databaseUrl, '--log-level', 'warn', ...extra], serverEnv);
   };
 
   const started: Child[] = [];
@@ -528,7 +518,7 @@ async function main(): Promise<void> {
       for (const key of ['empty', 'miss', 'large']) {
         const db = generated.get(key);
         if (!db) throw new Error(`no ${key} database`);
-        const server = await serve(`klarna-local (${key})`, `sqlite:${db.file}`, [], ['--import', MEMORY_PROBE]);
+        const server = await serve(`klarna-local (${key})`, `sqlite:${db.file}`);
         started.push(server);
         servers.set(key, server);
         console.log(`klarna-local ${server.url} (SQLite ${db.file})`);
