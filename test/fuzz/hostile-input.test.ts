@@ -11,14 +11,15 @@
  *  - none of these requests changes anything stored: a fingerprint of every table is taken before
  *    and after each batch.
  *
- * Random inputs that might be valid (query strings and headers on reads) only have to avoid 5xx and
- * answer errors in the envelope. The shopper pages (`/kp/widget`, `/checkout/v3/page/checkout` and
+ * Random inputs that might be valid (query strings and headers on reads; bodies of the right shape
+ * with other values, which reach each operation's own rules) only have to avoid 5xx and answer errors
+ * in the envelope, and a refused one must still change nothing. The shopper pages (`/kp/widget`, `/checkout/v3/page/checkout` and
  * `/confirmation`) answer a bad or missing token with an HTML page and a 4xx status, which is their
  * documented behaviour (the page tells the shopper); that is accepted for them only.
  *
  * The route table (helpers/routes.ts) is checked against the routes the app itself registers, so a
- * new route without an entry fails the first test. Bounded for CI: FUZZ_SCALE multiplies the number of runs,
- * FUZZ_SEED replays fast-check's seed printed with a failure.
+ * new route without an entry fails the first test. Bounded for CI (about 15 s per database):
+ * FUZZ_SCALE multiplies the number of runs, FUZZ_SEED replays fast-check's seed printed with a failure.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
