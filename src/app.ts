@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import type { Db } from './platform/db/database.js';
 import type { Clock } from './platform/clock.js';
 import { CallbackDispatcher } from './platform/outbox/dispatcher.js';
+import { loggableUrl } from './platform/logging.js';
 import type { AuthenticatedMerchant, Authenticator } from './platform/http/auth.js';
 import { ApiError, badRequest, envelope, internalError, methodNotAllowed, notFoundRoute, requestTooLarge, unauthorized, unsupportedMediaType } from './platform/http/errors.js';
 import type { ValidationStyle } from './platform/http/validation.js';
@@ -242,7 +243,7 @@ function sendError(error: AnyError, request: FastifyRequest, reply: FastifyReply
   let apiError = toApiError(error, request);
   if (!apiError) {
     // The request's logger adds correlation_id itself; naming it here too wrote the key twice in one line.
-    request.log.error({ err: error, method: request.method, url: request.url }, 'unexpected error');
+    request.log.error({ err: error, method: request.method, url: loggableUrl(request.url) }, 'unexpected error');
     apiError = internalError();
   }
   reply

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { localUrl } from './config.js';
 import { buildApp } from './app.js';
+import { loggableUrl } from './platform/logging.js';
 import type { App } from './app.js';
 import { migrateToLatest, openDatabase } from './platform/db/database.js';
 import type { Db } from './platform/db/database.js';
@@ -25,8 +26,6 @@ export interface Server {
   close(): Promise<void>;
 }
 
-/** A shopper page's or widget's token in a query string: it authenticates whoever holds it. */
-const QUERY_TOKEN = /([?&](?:client_)?token=)[^&#]*/gi;
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({
@@ -34,7 +33,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
     // Credentials never reach the logs, whatever a log call is handed.
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'password', '*.password'], censor: '[redacted]' },
     // The request in Fastify's per-request lines (debug, trace): no headers, and no token from the URL.
-    serializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: req.url.replace(QUERY_TOKEN, '$1[redacted]'), remoteAddress: req.ip }) },
+    serializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: loggableUrl(req.url), remoteAddress: req.ip }) },
   });
 }
 
