@@ -13,8 +13,9 @@ import type { Db } from './platform/db/database.js';
 import type { Clock } from './platform/clock.js';
 import { CallbackDispatcher } from './platform/outbox/dispatcher.js';
 import { loggableUrl } from './platform/logging.js';
+import { isDatabaseUnavailable } from './platform/db/unavailable.js';
 import type { AuthenticatedMerchant, Authenticator } from './platform/http/auth.js';
-import { ApiError, badRequest, envelope, internalError, methodNotAllowed, notFoundRoute, requestTooLarge, unauthorized, unsupportedMediaType } from './platform/http/errors.js';
+import { ApiError, badRequest, envelope, internalError, methodNotAllowed, notFoundRoute, requestTooLarge, temporarilyUnavailable, unauthorized, unsupportedMediaType } from './platform/http/errors.js';
 import type { ValidationStyle } from './platform/http/validation.js';
 import { validationError } from './platform/http/validation.js';
 import { registerOrderManagementRoutes } from './modules/order-management/routes.js';
@@ -241,6 +242,10 @@ function toApiError(error: AnyError, request: FastifyRequest): ApiError | null {
 
 function sendError(error: AnyError, request: FastifyRequest, reply: FastifyReply): void {
   let apiError = toApiError(error, request);
+  if (!apiError && isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error, method: request.method, url: loggableUrl(request.url) }, 'database unavailable');
+    apiError = temporarilyUnavailable();
+  }
   if (!apiError) {
     // The request's logger adds correlation_id itself; naming it here too wrote the key twice in one line.
     request.log.error({ err: error, method: request.method, url: loggableUrl(request.url) }, 'unexpected error');

@@ -163,8 +163,8 @@ describe('/readyz while the database goes away and comes back', () => {
       assertNotReady(await call(`${server.url}/readyz`));
       assert.equal((await call(`${server.url}/healthz`)).status, 200);
       const failed = await call(`${server.url}/ordermanagement/v1/orders/${orderId}`, { headers });
-      assert.equal(failed.status, 500, 'a request that needs the database fails');
-      assert.equal(failed.body.error_code, 'INTERNAL_SERVER_ERROR');
+      assert.equal(failed.status, 503, 'a request that needs the database is refused as temporarily unavailable, which clients retry');
+      assert.equal(failed.body.error_code, 'TEMPORARILY_UNAVAILABLE');
       // Background work (sweeper, callback dispatcher) keeps trying meanwhile.
       await new Promise((resolve) => setTimeout(resolve, 1500));
 
@@ -176,8 +176,8 @@ describe('/readyz while the database goes away and comes back', () => {
       const lines = logLines(server);
       const logged = lines.find((l) => l.correlation_id === failed.correlationId);
       assert.ok(logged, `the failed request's log line carries its correlation id:\n${server.output()}`);
-      assert.equal(logged.level, 50);
-      assert.equal(logged.msg, 'unexpected error');
+      assert.equal(logged.level, 40);
+      assert.equal(logged.msg, 'database unavailable');
       const raw = server.output().split('\n').find((line) => line.includes(String(failed.correlationId)));
       assert.equal(raw?.split('"correlation_id"').length, 2, 'the key appears once in the line');
       const background = lines.filter((l) => /background sweep failed|callback delivery round failed/.test(String(l.msg)));

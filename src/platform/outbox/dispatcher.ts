@@ -47,6 +47,8 @@ export interface DispatcherOptions {
   leaseMs?: number;
 }
 
+const MAX_BACKOFF_MS = 5_000;
+
 export class CallbackDispatcher {
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
@@ -56,6 +58,8 @@ export class CallbackDispatcher {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = true;
+  /** Consecutive failed rounds (database unreachable): polling backs off while they last. */
+  private failures = 0;
   /** Delivery attempts by this process that got no 2xx (for /metrics). */
   failedAttempts = 0;
 
@@ -115,8 +119,12 @@ export class CallbackDispatcher {
             // A full batch: there may be more.
           }
         } while (this.again);
+        this.failures = 0;
       } catch (error) {
-        this.logger.warn({ err: error }, 'callback delivery round failed; retrying on the next tick');
+        // A database that is down would otherwise log every tick: warn on the first failure and
+        // then every 32nd, while the polling backs off (schedule()).
+        if (this.failures % 32 === 0) this.logger.warn({ err: error, failures: this.failures + 1 }, 'callback delivery round failed; retrying with backoff');
+        this.failures += 1;
       } finally {
         this.running = null;
       }
@@ -129,7 +137,8 @@ export class CallbackDispatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.runOnce().then(() => this.schedule(this.pollIntervalMs));
+      // After failures the next look waits longer, doubling up to 5 s.
+      void this.runOnce().then(() => this.schedule(Math.min(MAX_BACKOFF_MS, this.pollIntervalMs * 2 ** Math.min(this.failures, 10))));
     }, delayMs);
     this.timer.unref();
   }
