@@ -4,6 +4,7 @@
  * `document`: itself as Order Management answers it, rewritten whenever the row changes, so a GET is
  * one statement that joins stored JSON text without parsing or serialising it.
  */
+import { sql } from 'kysely';
 import type { Db, Executor } from '../../platform/db/database.js';
 import type { Sql, SqlParam } from '../../platform/db/sql.js';
 import type { CapturesTable, OrdersTable, RefundsTable } from '../../platform/db/schema.js';
@@ -284,11 +285,19 @@ export async function insertRefund(sql: Sql, orderId: string, merchantId: string
  * documents still say the old status: reads patch it (see `readOrderDocument`).
  */
 export async function expireDueOrders(executor: Executor, now: number): Promise<number> {
-  const result = await executor
-    .updateTable('orders')
-    .set({ status: 'EXPIRED', updated_at: now })
-    .where('status', 'in', ['AUTHORIZED', 'PART_CAPTURED'])
-    .where('expires_at', '<=', now)
-    .executeTakeFirst();
+  const result = await expireDueOrdersQuery(executor, now).executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/** The sweep's statement (separate so its query plan can be checked: it must use the partial index). */
+export function expireDueOrdersQuery(executor: Executor, now: number) {
+  return (
+    executor
+      .updateTable('orders')
+      .set({ status: 'EXPIRED', updated_at: now })
+      // Literal statuses, so the planner can use the partial index orders_open_expiry_idx (with bound
+      // parameters SQLite cannot prove the rows are in it and scans the whole table every sweep).
+      .where(sql<boolean>`status in ('AUTHORIZED', 'PART_CAPTURED')`)
+      .where('expires_at', '<=', now)
+  );
 }

@@ -1,0 +1,43 @@
+/**
+ * Background statements run every second over the whole orders table: each must use its index,
+ * or a large database stalls the server (found with 1 000 000 orders: a full scan per sweep).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { migrateToLatest, openDatabase } from '../../src/platform/db/database.js';
+import type { Db } from '../../src/platform/db/database.js';
+import { expireDueOrdersQuery } from '../../src/modules/order-management/order.repository.js';
+import { createTestDatabase } from '../helpers/databases.js';
+import type { TestDatabase } from '../helpers/databases.js';
+
+describe('query plans of the background work (SQLite)', () => {
+  let database: TestDatabase;
+  let db: Db;
+  before(async () => {
+    database = await createTestDatabase('sqlite');
+    db = openDatabase(database.url);
+    await migrateToLatest(db);
+  });
+  after(async () => {
+    await db.close();
+    await database.drop();
+  });
+
+  async function plan(compiled: { sql: string; parameters: readonly unknown[] }): Promise<string> {
+    const rows = await db.read.all<{ detail: string }>(`explain query plan ${compiled.sql}`, compiled.parameters as (string | number)[]);
+    return rows.map((r) => r.detail).join('\n');
+  }
+
+  it('the expiry sweep reads the open-orders expiry index, not the whole table', async () => {
+    const detail = await plan(expireDueOrdersQuery(db.kysely, Date.now()).compile());
+    assert.match(detail, /orders_open_expiry_idx/, detail);
+    assert.doesNotMatch(detail, /SCAN orders\b(?! USING)/, detail);
+  });
+
+  it('due fraud decisions and due callbacks are found through their partial indexes', async () => {
+    const fraud = await plan({ sql: 'select order_id from orders where fraud_decision_at is not null and fraud_decision_at <= 1', parameters: [] });
+    assert.match(fraud, /orders_fraud_decision_idx/, fraud);
+    const due = await plan({ sql: "select 1 from callbacks where status = 'pending' and next_attempt_at <= 1 and (lease_until is null or lease_until <= 1) limit 1", parameters: [] });
+    assert.match(due, /callbacks_due_idx/, due);
+  });
+});
