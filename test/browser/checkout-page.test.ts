@@ -7,24 +7,16 @@
  * skipped with the reason printed, except under CI=true where they fail: CI must run them.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { startServerProcess } from '../helpers/process.js';
+import { SHOP_AUTH, requireChromium, skipWithoutChromium, startBrowserRig } from '../helpers/browser.js';
+import type { BrowserRig } from '../helpers/browser.js';
 import type { ServerProcess } from '../helpers/process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const MERCHANT = { username: 'shop', password: 'shop-secret' };
-const AUTH = `Basic ${Buffer.from(`${MERCHANT.username}:${MERCHANT.password}`).toString('base64')}`;
-
-const chromiumMissing = !fs.existsSync(CHROMIUM);
-const skip = chromiumMissing && process.env.CI !== 'true' ? `Chromium not found at ${CHROMIUM} (apt-get install chromium)` : false;
-if (skip) console.log(`# Browser tests SKIPPED: ${skip}`);
+const AUTH = SHOP_AUTH;
+const skip = skipWithoutChromium;
 
 const LINES = [
   { type: 'physical', reference: 'SKU-1', name: 'T-shirt', quantity: 2, unit_price: 5000, tax_rate: 2500, total_amount: 10000, total_tax_amount: 2000 },
@@ -165,38 +157,23 @@ async function startShop(klarnaLocal: string): Promise<Shop> {
 }
 
 describe('Checkout page in a real browser (Chromium)', { timeout: 30_000 }, () => {
-  let workDir: string;
+  let rig: BrowserRig | null = null;
   let klarnaLocal: ServerProcess;
   let shop: Shop;
   let browser: Browser;
 
   before(async () => {
-    if (chromiumMissing) return; // skipped, or failed by each test under CI
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'klarna-local-checkout-'));
-    [klarnaLocal, browser] = await Promise.all([
-      startServerProcess([], {
-        env: { DATABASE_URL: `sqlite:${path.join(workDir, 'db.sqlite')}`, KLARNA_LOCAL_MERCHANTS: `${MERCHANT.username}:${MERCHANT.password}`, LOG_LEVEL: 'warn' },
-      }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-      }),
-    ]);
+    rig = await startBrowserRig('klarna-local-checkout-');
+    if (!rig) return; // skipped, or failed by each test under CI
+    ({ klarnaLocal, browser } = rig);
     shop = await startShop(klarnaLocal.url);
   });
 
   after(async () => {
-    await browser?.close();
     await shop?.close();
-    await klarnaLocal?.stop();
-    if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+    await rig?.close();
   });
 
-  /** Under CI a missing Chromium fails every test here, each with the reason. */
-  function requireChromium(): void {
-    if (chromiumMissing) throw new Error(`Chromium is required under CI=true but ${CHROMIUM} does not exist (.ci/run installs it)`);
-  }
 
   /** The shop's checkout page, watched: every request must stay on loopback and nothing may log an error (CSP refusals included). */
   async function openCheckout(query = ''): Promise<{ page: Page; frame: FrameLocator; problems: string[]; calls: string[] }> {

@@ -7,25 +7,17 @@
  * skipped with the reason printed, except under CI=true where they fail: CI must run them.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { orderBody } from '../helpers/harness.js';
-import { startServerProcess } from '../helpers/process.js';
+import { SHOP_AUTH, requireChromium, skipWithoutChromium, startBrowserRig } from '../helpers/browser.js';
+import type { BrowserRig } from '../helpers/browser.js';
 import type { ServerProcess } from '../helpers/process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const MERCHANT = { username: 'shop', password: 'shop-secret' };
-const AUTH = `Basic ${Buffer.from(`${MERCHANT.username}:${MERCHANT.password}`).toString('base64')}`;
-
-const chromiumMissing = !fs.existsSync(CHROMIUM);
-const skip = chromiumMissing && process.env.CI !== 'true' ? `Chromium not found at ${CHROMIUM} (apt-get install chromium)` : false;
-if (skip) console.log(`# Browser tests SKIPPED: ${skip}`);
+const AUTH = SHOP_AUTH;
+const skip = skipWithoutChromium;
 
 interface Merchant {
   url: string;
@@ -139,38 +131,23 @@ async function startMerchant(klarnaLocal: string): Promise<Merchant> {
 }
 
 describe('Payments widget in a real browser (Chromium)', { timeout: 60_000 }, () => {
-  let workDir: string;
+  let rig: BrowserRig | null = null;
   let klarnaLocal: ServerProcess;
   let merchant: Merchant;
   let browser: Browser;
 
   before(async () => {
-    if (chromiumMissing) return; // skipped, or failed by each test under CI
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'klarna-local-browser-'));
-    [klarnaLocal, browser] = await Promise.all([
-      startServerProcess([], {
-        env: { DATABASE_URL: `sqlite:${path.join(workDir, 'db.sqlite')}`, KLARNA_LOCAL_MERCHANTS: `${MERCHANT.username}:${MERCHANT.password}`, LOG_LEVEL: 'warn' },
-      }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-      }),
-    ]);
+    rig = await startBrowserRig('klarna-local-browser-');
+    if (!rig) return; // skipped, or failed by each test under CI
+    ({ klarnaLocal, browser } = rig);
     merchant = await startMerchant(klarnaLocal.url);
   });
 
   after(async () => {
-    await browser?.close();
     await merchant?.close();
-    await klarnaLocal?.stop();
-    if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+    await rig?.close();
   });
 
-  /** Under CI a missing Chromium fails every test here, each with the reason. */
-  function requireChromium(): void {
-    if (chromiumMissing) throw new Error(`Chromium is required under CI=true but ${CHROMIUM} does not exist (.ci/run installs it)`);
-  }
 
   /** A checkout page, watched: every request must stay on loopback and nothing may log an error (CSP refusals included). */
   async function openCheckout(query = '', expectedLoad: unknown = { show_form: true }): Promise<{ page: Page; problems: string[] }> {
