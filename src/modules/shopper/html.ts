@@ -46,3 +46,20 @@ export function parseOrigin(value: string | undefined): string | null {
     return null;
   }
 }
+
+/**
+ * The Content-Security-Policy of klarna-local's shopper pages: only their own scripts, styles, images
+ * and API, nothing inline, no form posts; who may frame them is the caller's choice.
+ */
+export function shopperPageCsp(frameAncestors: string): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "connect-src 'self'",
+    "form-action 'none'",
+    "base-uri 'none'",
+    `frame-ancestors ${frameAncestors}`,
+  ].join('; ');
+}

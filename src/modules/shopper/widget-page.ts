@@ -7,7 +7,7 @@
  */
 import { TEST_EMAIL_PATTERNS } from '../../kernel/test-data.js';
 import type { ShopperSessionView } from '../payments/shopper-api.js';
-import { escapeHtml as e, formatMoney } from './html.js';
+import { escapeHtml as e, formatMoney, shopperPageCsp } from './html.js';
 
 export interface WidgetPageInput {
   /** The session, when the client token and session are good. */
@@ -25,16 +25,7 @@ export interface WidgetPageInput {
 
 /** The Content-Security-Policy of the widget page: only its own resources, framed only by the page that loaded it. */
 export function widgetCsp(parentOrigin: string | null): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self'",
-    "connect-src 'self'",
-    "form-action 'none'",
-    "base-uri 'none'",
-    `frame-ancestors ${parentOrigin ?? "'none'"}`,
-  ].join('; ');
+  return shopperPageCsp(parentOrigin ?? "'none'");
 }
 
 /** The form's address inputs: name, label, autocomplete token, size limit (PaymentsAddress). */

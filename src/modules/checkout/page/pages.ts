@@ -7,7 +7,7 @@
  * script can mark exactly the fields a 400 BAD_VALUE lists.
  */
 import { TEST_EMAIL_PATTERNS } from '../../../kernel/test-data.js';
-import { escapeHtml as e } from '../../shopper/html.js';
+import { escapeHtml as e, shopperPageCsp } from '../../shopper/html.js';
 import type { CheckoutAddress } from '../schemas.js';
 import type { CheckoutPageLine, CheckoutPageShippingOption, CheckoutPageView } from './view.js';
 
@@ -16,16 +16,7 @@ import type { CheckoutPageLine, CheckoutPageShippingOption, CheckoutPageView } f
  * embedded in merchants' pages on any origin, so any http(s) page may frame it.
  */
 export function checkoutPageCsp(): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self'",
-    "connect-src 'self'",
-    "form-action 'none'",
-    "base-uri 'none'",
-    'frame-ancestors *',
-  ].join('; ');
+  return shopperPageCsp('*');
 }
 
 /** The address inputs: field, label, autocomplete token, input type, size limit (CheckoutAddress). */
