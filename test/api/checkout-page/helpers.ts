@@ -1,11 +1,10 @@
 /** Shared data for the checkout page tests: a valid Checkout order, and the page token out of its snippet. */
 import assert from 'node:assert/strict';
 import type { TestApp, TestResponse } from '../../helpers/harness.js';
+import { LINES, SHOPPER } from '../checkout/helpers.js';
 
-export const LINES = [
-  { type: 'physical', reference: 'SKU-1', name: 'T-shirt', quantity: 2, unit_price: 5000, tax_rate: 2500, total_amount: 10000, total_tax_amount: 2000 },
-  { type: 'physical', reference: 'SKU-2', name: 'Socks', quantity: 1, unit_price: 2500, tax_rate: 2500, total_amount: 2500, total_tax_amount: 500 },
-];
+// The cart and the shopper are the Checkout API tests'; the URLs and shipping options are the page's own.
+export { LINES };
 
 export const SHIPPING_OPTIONS = [
   { id: 'standard', name: 'Standard delivery', description: '3-5 days', price: 0, tax_amount: 0, tax_rate: 2500, preselected: true, shipping_method: 'Home' },
@@ -35,15 +34,7 @@ export function checkoutBody(base: string, overrides: Record<string, unknown> = 
   };
 }
 
-export const BILLING = {
-  given_name: 'Testperson-se',
-  family_name: 'Approved',
-  street_address: 'Stårgatan 1',
-  postal_code: '12345',
-  city: 'Ankeborg',
-  country: 'SE',
-  phone: '+46765260000',
-};
+export const BILLING = SHOPPER.billing_address;
 
 /** The page token the merchant's snippet carries (the iframe's `token` parameter). */
 export function tokenOf(snippet: string): string {
