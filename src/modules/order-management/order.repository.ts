@@ -105,8 +105,8 @@ export async function loadOrder(db: Db, sql: Sql, merchantId: string, orderId: s
 export interface OrderDocumentRow {
   status: string;
   expires_at: number;
-  /** The order without captures and refunds. */
-  document: string;
+  /** The order without captures and refunds: UTF-8 bytes (SQLite) or text (PostgreSQL). */
+  document: Buffer | string;
   /** The capture documents joined with commas, oldest first. */
   captures: string;
   refunds: string;
@@ -114,25 +114,49 @@ export interface OrderDocumentRow {
 }
 
 /**
+ * The order document as SQLite stores it, read as bytes: the answer is bytes too, so the text is
+ * neither decoded into a JavaScript string nor encoded back (on PostgreSQL a text-to-bytes cast
+ * would interpret backslashes, so the text is read as text there).
+ */
+const DOCUMENT_COLUMN = { sqlite: 'cast(document as blob) as document', postgres: 'document' } as const;
+const documentStatements = {
+  sqlite: orderDocumentSql('sqlite'),
+  postgres: orderDocumentSql('postgres'),
+};
+function orderDocumentSql(dialect: keyof typeof DOCUMENT_COLUMN): string {
+  return (
+    `select status, expires_at, ${DOCUMENT_COLUMN[dialect]}, capture_count, (select offset_ms from sandbox_clock where id = 1) as clock_offset ` +
+    'from orders where order_id = ? and merchant_id = ?'
+  );
+}
+
+/**
  * The read path: the stored documents, the status and the sandbox clock offset. An order without
  * captures has no refunds either, so the common read is a single statement.
  */
-export async function loadOrderDocument(sql: Sql, merchantId: string, orderId: string): Promise<OrderDocumentRow | undefined> {
-  const row = await sql.get<{ status: string; expires_at: number; document: string; capture_count: number; clock_offset: number | null }>(
-    'select status, expires_at, document, capture_count, (select offset_ms from sandbox_clock where id = 1) as clock_offset ' +
-      'from orders where order_id = ? and merchant_id = ?',
+export async function loadOrderDocument(sql: Sql, dialect: Db['dialect'], merchantId: string, orderId: string): Promise<OrderDocumentRow | undefined> {
+  const row = await sql.get<{ status: string; expires_at: number; document: Buffer | string; capture_count: number; clock_offset: number | null }>(
+    documentStatements[dialect],
     [orderId, merchantId],
   );
   if (!row) return undefined;
-  if (row.capture_count === 0) return { ...row, captures: '', refunds: '' };
+  const stored = { status: row.status, expires_at: row.expires_at, document: row.document, clock_offset: row.clock_offset };
+  if (row.capture_count === 0) return { ...stored, captures: '', refunds: '' };
   const captures = await sql.all<{ document: string }>('select document from captures where order_id = ? order by seq', [orderId]);
   const refunds = await sql.all<{ document: string }>('select document from refunds where order_id = ? order by refunded_at, refund_id', [orderId]);
-  return { ...row, captures: captures.map((c) => c.document).join(','), refunds: refunds.map((r) => r.document).join(',') };
+  return { ...stored, captures: captures.map((c) => c.document).join(','), refunds: refunds.map((r) => r.document).join(',') };
 }
 
-/** Joins the stored documents into the JSON text of the whole order. */
-export function assembleOrderDocument(row: OrderDocumentRow): string {
-  return `${row.document.slice(0, -1)},"captures":[${row.captures}],"refunds":[${row.refunds}]}`;
+const NO_CAPTURES_OR_REFUNDS = Buffer.from(',"captures":[],"refunds":[]}');
+
+/** Joins the stored documents into the JSON bytes of the whole order. */
+export function assembleOrderDocument(row: OrderDocumentRow): Buffer {
+  const { document } = row;
+  if (typeof document === 'string') return Buffer.from(`${document.slice(0, -1)},"captures":[${row.captures}],"refunds":[${row.refunds}]}`);
+  // The stored document is one JSON object: everything but its closing brace, then the lists.
+  const head = document.subarray(0, document.length - 1);
+  if (row.captures === '' && row.refunds === '') return Buffer.concat([head, NO_CAPTURES_OR_REFUNDS]);
+  return Buffer.concat([head, Buffer.from(`,"captures":[${row.captures}],"refunds":[${row.refunds}]}`)]);
 }
 
 export async function insertOrder(sql: Sql, order: OrderRecord): Promise<void> {

@@ -49,13 +49,13 @@ export class OrderDocumentCache {
   }
 
   private async fetch(merchantId: string, orderId: string): Promise<StoredOrder | undefined> {
-    const row = await loadOrderDocument(this.db.read, merchantId, orderId);
+    const row = await loadOrderDocument(this.db.read, this.db.dialect, merchantId, orderId);
     if (!row) return undefined;
     return {
       status: row.status as OrderStatus,
       expires_at: row.expires_at,
       clock_offset: row.clock_offset ?? 0,
-      body: Buffer.from(assembleOrderDocument(row)),
+      body: assembleOrderDocument(row),
     };
   }
 }
