@@ -2,6 +2,7 @@
  * buildApp(deps): Fastify with the cross-cutting hooks (correlation id, authentication, body
  * parsing, Klarna's error envelope) and every module's routes in one explicit list.
  */
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController } from 'fastify';
@@ -194,15 +195,22 @@ function nestsDeeperThan(text: string, limit: number): boolean {
 function registerBodyParsing(app: App): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
-    if (text.trim() === '') {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    const utf8 = isUtf8(bytes);
+    const text = utf8 ? bytes.toString('utf8') : '';
+    if (utf8 && text.trim() === '') {
       done(null, undefined);
       return;
     }
     const type = (request.headers['content-type'] ?? '').toLowerCase();
     if (type !== '' && !type.includes('json') && !type.startsWith('text/plain')) {
       done(unsupportedMediaType(type.split(';')[0] ?? type), undefined);
+      return;
+    }
+    // Decoding would silently turn broken bytes into U+FFFD and store that: refused instead.
+    if (!utf8) {
+      done(badRequest('The request body is not valid UTF-8'), undefined);
       return;
     }
     // PostgreSQL text cannot hold NUL: refused before anything is stored, the same on both databases.

@@ -22,6 +22,7 @@
  * FUZZ_SCALE multiplies the number of runs, FUZZ_SEED replays fast-check's seed printed with a failure.
  */
 import assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,8 +177,9 @@ const randomHeaders = fc.dictionary(fc.oneof(fc.constantFrom(...HEADER_NAMES), f
 const JSON_TYPES = ['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json; charset=latin1', 'text/plain', 'application/vnd.klarna+json', ''];
 const OTHER_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'text/html', 'application/octet-stream', 'image/png'];
 
-/** Decoded as the server decodes it (UTF-8, invalid bytes replaced), does this parse as JSON? */
+/** Is this valid UTF-8 (the server refuses anything else) that parses as JSON? */
 function parsesAsJson(bytes: Buffer): boolean {
+  if (!isUtf8(bytes)) return false;
   try {
     JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
     return true;

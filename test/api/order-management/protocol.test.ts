@@ -215,6 +215,24 @@ for (const dialect of await availableDialects()) {
         assert.deepEqual(await snapshot(order.order_id), before);
       });
 
+      it('invalid UTF-8 inside a JSON string gets 400 BAD_REQUEST instead of being stored as U+FFFD', async () => {
+        const order = await t.createOrder();
+        const before = await snapshot(order.order_id);
+        const url = `${orderPath(order.order_id)}/merchant-references`;
+        for (const broken of [[0xff], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0xe2, 0x82]]) {
+          const payload = Buffer.concat([Buffer.from('{"merchant_reference1":"ref-'), Buffer.from(broken), Buffer.from('"}')]);
+          const res = await raw({ method: 'PATCH', url, payload, headers: { 'content-type': 'application/json' } });
+          assertEnvelope(res, 400, 'BAD_REQUEST');
+          assert.match(res.json().error_messages[0], /UTF-8/);
+        }
+        assert.deepEqual(await snapshot(order.order_id), before);
+        // Multi-byte characters split across chunks are whole once the body is in.
+        const valid = Buffer.from('{"merchant_reference1":"Göteborg-€"}');
+        const res = await raw({ method: 'PATCH', url, payload: Readable.from([valid.subarray(0, 26), valid.subarray(26, 35), valid.subarray(35)]), headers: { 'content-type': 'application/json' } });
+        assert.equal(res.status, 204, res.body);
+        assert.equal((await t.getOrder(order.order_id)).merchant_reference1, 'Göteborg-€');
+      });
+
       it('a field of the wrong type gets 422 UNPROCESSABLE_ENTITY naming the field', async () => {
         const order = await t.createOrder();
         assert.equal((await t.post(capturesPath(order.order_id), { captured_amount: 5000 })).status, 201);
