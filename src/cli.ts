@@ -9,6 +9,7 @@ import type { Config, ConfigInput } from './config.js';
 import { createLogger, startServer } from './main.js';
 import { migrateToLatest, openDatabase } from './platform/db/database.js';
 import { provisionMerchants, upsertMerchant } from './modules/merchants/provision.js';
+import { serveClusterMetrics } from './modules/operations/metrics.js';
 
 const program = new Command();
 program
@@ -159,6 +160,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  serveClusterMetrics();
   for (let i = 0; i < config.processes; i += 1) fork();
 }
 

@@ -2,9 +2,10 @@
  * Background work over several processes on one database: every due callback attempt is made by
  * exactly one process (claims with a lease; PostgreSQL `FOR UPDATE SKIP LOCKED`), pending fraud
  * decisions are taken once (one notification each), and `serve --processes 2` serves one port from
- * two workers and drains them on SIGTERM.
+ * two workers, answers /metrics for both, and drains them on SIGTERM.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { availableDialects, createTestDatabase } from '../helpers/databases.js';
 import type { TestDatabase } from '../helpers/databases.js';
@@ -24,6 +25,20 @@ async function call(server: ServerProcess, method: string, path: string, body?: 
   const res = await fetch(`${server.url}${path}`, { method, headers: HEADERS, ...(body !== undefined && { body: JSON.stringify(body) }) });
   const text = await res.text();
   return { status: res.status, json: () => JSON.parse(text) };
+}
+
+/** GET over a connection of its own (no keep-alive pool), so consecutive calls can reach different workers. */
+function scrapeOnNewConnection(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
 }
 
 for (const dialect of await availableDialects()) {
@@ -101,7 +116,7 @@ for (const dialect of await availableDialects()) {
 const [firstDialect] = await availableDialects();
 const clusterDialect = (await availableDialects()).includes('postgres') ? 'postgres' : firstDialect;
 describe(`serve --processes 2 (${clusterDialect})`, () => {
-  it('two workers share one port, keep an order consistent under concurrent captures, and exit 0 on SIGTERM', async () => {
+  it('two workers share one port, keep an order consistent under concurrent captures, answer /metrics for both, and exit 0 on SIGTERM', async () => {
     const database = await createTestDatabase(clusterDialect ?? 'sqlite');
     const server = await startServerProcess(['--database-url', database.url, '--processes', '2'], { env });
     try {
@@ -117,6 +132,22 @@ describe(`serve --processes 2 (${clusterDialect})`, () => {
       assert.equal(order.captured_amount, 12500);
       assert.equal(order.captures.length, 25);
       assert.equal(order.status, 'CAPTURED');
+
+      // Each scrape, on a new connection (the primary hands those to the workers in turn), counts the
+      // requests of both workers, not only its own.
+      const captureCount = (text: string, status: number) => {
+        const line = text
+          .split('\n')
+          .find((l) => l.startsWith('klarna_local_http_requests_total{') && l.includes('route="/ordermanagement/v1/orders/:order_id/captures"') && l.includes('method="POST"') && l.includes(`status="${status}"`));
+        return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+      };
+      for (let scrape = 0; scrape < 4; scrape += 1) {
+        const res = await scrapeOnNewConnection(`${server.url}/metrics`);
+        assert.equal(res.status, 200, res.body);
+        assert.equal(captureCount(res.body, 201), 25, `scrape ${scrape}: captures answered 201 by both workers`);
+        assert.equal(captureCount(res.body, 403), 5, `scrape ${scrape}: captures answered 403 by both workers`);
+        assert.match(res.body, /^klarna_local_outbox_pending_callbacks 0$/m, 'the outbox figures are there');
+      }
     } finally {
       assert.equal(await server.stop('SIGTERM'), 0, 'the primary exits 0 once every worker has drained');
       await database.drop();

@@ -8,8 +8,14 @@
  * and the latency buckets. prom-client renders them at scrape time. Handing every request to
  * prom-client's Counter and Histogram cost about a microsecond each (label hashing, objects per
  * call); this costs a map update and a few additions. Database figures too are read at scrape time.
+ *
+ * Under `serve --processes N` a scrape reaches one worker, which asks the primary for the figures of
+ * all workers (prom-client's AggregatorRegistry over the cluster's IPC channel): request counts,
+ * histograms, connections and process figures are summed; the outbox figures, which every worker
+ * reads from the same database, are taken once.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import cluster from 'node:cluster';
+import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Metric, MetricValueWithName } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Db } from '../../platform/db/database.js';
@@ -81,19 +87,19 @@ export interface MetricsDeps {
   logger: Logger;
 }
 
+interface DatabaseFigures {
+  pending: number;
+  due: number;
+  failed: number;
+}
+
 export class Metrics {
   readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
   private readonly registry = new Registry();
+  /** The outbox counts of the scrape under way: one read of the database serves its three gauges. */
+  private figures: Promise<DatabaseFigures> | null = null;
   private readonly routes: RouteMetrics[] = [];
   private readonly unmatched = new Map<string, RouteMetrics>();
-  private readonly pending: Gauge;
-  private readonly due: Gauge;
-  private readonly failed: Gauge;
-  private readonly failedAttempts: Counter;
-  private readonly connections: Gauge;
-  /** PostgreSQL only: SQLite's two connections are not a pool. */
-  private readonly idle: Gauge | null;
-  private readonly waiting: Gauge;
 
   constructor(private readonly deps: MetricsDeps) {
     const registers = [this.registry];
@@ -115,20 +121,58 @@ export class Metrics {
         return samples;
       }),
     );
-    this.pending = new Gauge({ name: 'klarna_local_outbox_pending_callbacks', help: 'Merchant callbacks waiting for delivery (all processes; read at scrape time).', registers });
-    this.due = new Gauge({ name: 'klarna_local_outbox_due_callbacks', help: 'Pending merchant callbacks whose next attempt is due now (sandbox clock).', registers });
-    this.failed = new Gauge({ name: 'klarna_local_outbox_failed_callbacks', help: 'Merchant callbacks that used up every attempt without a 2xx answer.', registers });
-    this.failedAttempts = new Counter({
+    // Read from the database shared by all processes: aggregated over workers by taking one value.
+    const outboxGauge = (name: string, help: string, figure: keyof DatabaseFigures) => {
+      const figures = () => this.databaseFigures();
+      new Gauge({
+        name,
+        help,
+        registers,
+        aggregator: 'max',
+        async collect() {
+          this.set((await figures())[figure]);
+        },
+      });
+    };
+    outboxGauge('klarna_local_outbox_pending_callbacks', 'Merchant callbacks waiting for delivery (all processes; read at scrape time).', 'pending');
+    outboxGauge('klarna_local_outbox_due_callbacks', 'Pending merchant callbacks whose next attempt is due now (sandbox clock).', 'due');
+    outboxGauge('klarna_local_outbox_failed_callbacks', 'Merchant callbacks that used up every attempt without a 2xx answer.', 'failed');
+    // Figures of this process, summed over workers.
+    const { db, dispatcher } = deps;
+    new Counter({
       name: 'klarna_local_outbox_failed_attempts_total',
       help: 'Callback delivery attempts by this process that got no 2xx answer.',
       registers,
+      collect() {
+        this.reset();
+        this.inc(dispatcher.failedAttempts);
+      },
     });
-    this.connections = new Gauge({ name: 'klarna_local_db_connections', help: 'Open database connections (PostgreSQL pool; SQLite: write and read connection).', registers });
-    this.idle = deps.db.dialect === 'postgres' ? new Gauge({ name: 'klarna_local_db_connections_idle', help: 'Idle connections in the PostgreSQL pool.', registers }) : null;
-    this.waiting = new Gauge({
+    new Gauge({
+      name: 'klarna_local_db_connections',
+      help: 'Open database connections (PostgreSQL pool; SQLite: write and read connection).',
+      registers,
+      collect() {
+        this.set(db.stats().connections);
+      },
+    });
+    if (db.dialect === 'postgres') {
+      new Gauge({
+        name: 'klarna_local_db_connections_idle',
+        help: 'Idle connections in the PostgreSQL pool.',
+        registers,
+        collect() {
+          this.set(db.stats().idle ?? Number.NaN);
+        },
+      });
+    }
+    new Gauge({
       name: 'klarna_local_db_waiting',
       help: 'Work waiting for a database connection: PostgreSQL queries waiting for the pool, SQLite writes queued for the next commit.',
       registers,
+      collect() {
+        this.set(db.stats().waiting);
+      },
     });
   }
 
@@ -149,21 +193,35 @@ export class Metrics {
     return metrics;
   }
 
-  /** The exposition text: read the database figures, then render every metric. */
+  /**
+   * The exposition text. In a worker of `serve --processes N`, that of every worker, aggregated by the
+   * primary; rejects when the primary cannot collect it (a worker that does not answer).
+   */
   async render(): Promise<string> {
-    await this.readDatabase();
+    if (cluster.isWorker) return askPrimaryForMetrics();
     const own = await this.registry.metrics();
     return `${await processMetrics().metrics()}\n${own}`;
   }
 
-  private async readDatabase(): Promise<void> {
-    const { db, clock, dispatcher } = this.deps;
-    const stats = db.stats();
-    this.connections.set(stats.connections);
-    if (stats.idle !== null) this.idle?.set(stats.idle);
-    this.waiting.set(stats.waiting);
-    this.failedAttempts.reset();
-    this.failedAttempts.inc(dispatcher.failedAttempts);
+  /** In a cluster worker: lets the primary collect this worker's metrics (called once per worker). */
+  shareWithPrimary(): void {
+    // Constructing one installs prom-client's answer to the primary's requests in this worker.
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([processMetrics(), this.registry]);
+  }
+
+  /** The outbox counts, read once for all the gauges of one collection. */
+  private databaseFigures(): Promise<DatabaseFigures> {
+    if (!this.figures) {
+      this.figures = this.readDatabase();
+      // A collection asks every metric in the same turn of the event loop.
+      setImmediate(() => (this.figures = null));
+    }
+    return this.figures;
+  }
+
+  private async readDatabase(): Promise<DatabaseFigures> {
+    const { db, clock } = this.deps;
     try {
       // Each count reads a partial index that holds only pending, or only failed, callbacks.
       const now = await clock.now();
@@ -172,13 +230,78 @@ export class Metrics {
         db.read.get<{ n: number | string }>("select count(*) as n from callbacks where status = 'pending' and next_attempt_at <= ?", [now]),
         db.read.get<{ n: number | string }>("select count(*) as n from callbacks where status = 'failed'"),
       ]);
-      this.pending.set(Number(pending?.n ?? 0));
-      this.due.set(Number(due?.n ?? 0));
-      this.failed.set(Number(failed?.n ?? 0));
+      return { pending: Number(pending?.n ?? 0), due: Number(due?.n ?? 0), failed: Number(failed?.n ?? 0) };
     } catch (error) {
       // The database is unreachable (see /readyz): the figures are unknown, not zero.
-      for (const gauge of [this.pending, this.due, this.failed]) gauge.set(Number.NaN);
       this.deps.logger.warn({ err: error }, 'metrics: could not read the outbox figures');
+      return { pending: Number.NaN, due: Number.NaN, failed: Number.NaN };
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `serve --processes N`: a worker asks the primary, the primary asks every worker.
+
+const METRICS_REQUEST = 'klarna-local:metrics-request';
+const METRICS_ANSWER = 'klarna-local:metrics-answer';
+/** Longer than prom-client's own 5 s wait for the workers, so the primary's answer comes first. */
+const PRIMARY_TIMEOUT_MS = 10_000;
+
+interface MetricsAnswer {
+  type: typeof METRICS_ANSWER;
+  id: number;
+  text?: string;
+  error?: string;
+}
+
+const waitingForPrimary = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
+let nextRequestId = 0;
+let answersHeard = false;
+
+function askPrimaryForMetrics(): Promise<string> {
+  if (!answersHeard) {
+    answersHeard = true;
+    process.on('message', (message: Partial<MetricsAnswer> | null) => {
+      if (message?.type !== METRICS_ANSWER || message.id === undefined) return;
+      const waiting = waitingForPrimary.get(message.id);
+      if (!waiting) return;
+      waitingForPrimary.delete(message.id);
+      if (message.text !== undefined) waiting.resolve(message.text);
+      else waiting.reject(new Error(`the primary could not collect the workers' metrics: ${message.error ?? 'no reason given'}`));
+    });
+  }
+  const id = nextRequestId++;
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      waitingForPrimary.delete(id);
+      reject(new Error(`the primary did not answer with the workers' metrics within ${PRIMARY_TIMEOUT_MS} ms`));
+    }, PRIMARY_TIMEOUT_MS);
+    waitingForPrimary.set(id, {
+      resolve: (text) => {
+        clearTimeout(timer);
+        resolve(text);
+      },
+      reject: (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    });
+    process.send?.({ type: METRICS_REQUEST, id });
+  });
+}
+
+/** In the primary of `serve --processes N`: answers the workers' requests for everyone's metrics. */
+export function serveClusterMetrics(): void {
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker, message: { type?: string; id?: number } | null) => {
+    if (message?.type !== METRICS_REQUEST || message.id === undefined) return;
+    const id = message.id;
+    const answer = (fields: Omit<MetricsAnswer, 'type' | 'id'>) => {
+      if (worker.isConnected()) worker.send({ type: METRICS_ANSWER, id, ...fields });
+    };
+    aggregator.clusterMetrics().then(
+      (text) => answer({ text }),
+      (error: unknown) => answer({ error: error instanceof Error ? error.message : String(error) }),
+    );
+  });
 }

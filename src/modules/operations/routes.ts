@@ -2,6 +2,7 @@
  * Operations: liveness, readiness and metrics (no credentials), the request metrics hook and the
  * optional rate limit.
  */
+import cluster from 'node:cluster';
 import type { App, ModuleDeps } from '../../app.js';
 import { ping } from '../../platform/db/database.js';
 import { temporarilyUnavailable } from '../../platform/http/errors.js';
@@ -27,6 +28,8 @@ declare module 'fastify' {
  */
 export function instrumentRequests(app: App, deps: ModuleDeps): Metrics {
   const metrics = new Metrics(deps);
+  // A worker of `serve --processes N` builds one app; its primary aggregates every worker's metrics.
+  if (cluster.isWorker) metrics.shareWithPrimary();
   app.addHook('onRoute', (route) => {
     const method = Array.isArray(route.method) ? route.method.join(',') : route.method;
     const config = route.config ?? {};
@@ -77,8 +80,16 @@ export function registerOperationsRoutes(app: App, deps: ModuleDeps, metrics: Me
   });
 
   // Without credentials like /healthz, for scrapers on a private network: not to be exposed publicly.
-  app.get('/metrics', { config: { auth: false, metrics: false } }, async (_request, reply) => {
-    const text = await metrics.render();
+  // With --processes, 503 when the figures of every worker cannot be had (never one worker's alone,
+  // which a scraper would read as counters going back).
+  app.get('/metrics', { config: { auth: false, metrics: false } }, async (request, reply) => {
+    let text: string;
+    try {
+      text = await metrics.render();
+    } catch (error) {
+      request.log.warn({ err: error }, 'metrics: the figures of every server process could not be collected');
+      throw temporarilyUnavailable();
+    }
     return reply.type(metrics.contentType).send(text);
   });
 }
