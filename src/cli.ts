@@ -10,6 +10,7 @@ import { createLogger, startServer } from './main.js';
 import { migrateToLatest, openDatabase } from './platform/db/database.js';
 import { provisionMerchants, upsertMerchant } from './modules/merchants/provision.js';
 import { serveClusterMetrics } from './modules/operations/metrics.js';
+import { RATE_LIMITS, serveClusterRateLimits } from './modules/operations/rate-limit.js';
 
 const program = new Command();
 program
@@ -161,6 +162,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   serveClusterMetrics();
+  if (config.rateLimit !== 'off') serveClusterRateLimits(RATE_LIMITS[config.rateLimit]);
   for (let i = 0; i < config.processes; i += 1) fork();
 }
 

@@ -5,6 +5,7 @@
  * two workers, answers /metrics for both, and drains them on SIGTERM.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { availableDialects, createTestDatabase } from '../helpers/databases.js';
@@ -27,15 +28,21 @@ async function call(server: ServerProcess, method: string, path: string, body?: 
   return { status: res.status, json: () => JSON.parse(text) };
 }
 
-/** GET over a connection of its own (no keep-alive pool), so consecutive calls can reach different workers. */
-function scrapeOnNewConnection(url: string): Promise<{ status: number; body: string }> {
+/**
+ * GET over a connection of its own (no keep-alive pool), so consecutive calls can reach different
+ * workers; rejects after `timeoutMs` without an answer.
+ */
+function scrapeOnNewConnection(url: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { agent: false }, (res) => {
+      .get(url, { agent: false, timeout: timeoutMs }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('timeout', function (this: http.ClientRequest) {
+        this.destroy(new Error(`no answer within ${timeoutMs} ms`));
       })
       .on('error', reject);
   });
@@ -150,6 +157,31 @@ describe(`serve --processes 2 (${clusterDialect})`, () => {
       }
     } finally {
       assert.equal(await server.stop('SIGTERM'), 0, 'the primary exits 0 once every worker has drained');
+      await database.drop();
+    }
+  });
+
+  it('answers /metrics 503 rather than one worker\'s figures when another worker does not answer', async () => {
+    const database = await createTestDatabase(clusterDialect ?? 'sqlite');
+    const server = await startServerProcess(['--database-url', database.url, '--processes', '2'], { env });
+    const pid = server.child.pid;
+    assert.ok(pid !== undefined);
+    const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split(/\s+/).filter((p) => p !== '').map(Number);
+    assert.equal(workers.length, 2, 'two workers');
+    const [stopped] = workers as [number, number];
+    process.kill(stopped, 'SIGSTOP');
+    try {
+      // A connection handed to the stopped worker waits; the primary hands the next ones to the other.
+      let answer: { status: number; body: string } | undefined;
+      for (let attempt = 0; attempt < 4 && answer === undefined; attempt += 1) {
+        answer = await scrapeOnNewConnection(`${server.url}/metrics`, 7_000).catch(() => undefined);
+      }
+      assert.ok(answer, 'a worker answered');
+      assert.equal(answer.status, 503, answer.body);
+      assert.equal(JSON.parse(answer.body).error_code, 'TEMPORARILY_UNAVAILABLE');
+    } finally {
+      process.kill(stopped, 'SIGCONT');
+      assert.equal(await server.stop('SIGTERM'), 0);
       await database.drop();
     }
   });

@@ -3,12 +3,14 @@
  * TOO_MANY_REQUESTS with X-Ratelimit-* headers, off by default; bad values are one-line config errors.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { RATE_LIMITS, RateLimiter, rateLimitCategory } from '../../src/modules/operations/rate-limit.js';
 import { OTHER_MERCHANT, basicAuth, buildTestApp, orderBody } from '../helpers/harness.js';
 import type { TestApp, TestResponse } from '../helpers/harness.js';
 import { UNKNOWN_ID, assertError, om } from '../helpers/assertions.js';
+import { createTestDatabase } from '../helpers/databases.js';
 import { runCli, startServerProcess } from '../helpers/process.js';
 
 const header = (res: TestResponse, name: string) => res.headers[name] as string | undefined;
@@ -168,6 +170,45 @@ describe('rate limits: live, from the command line', () => {
       assert.equal(read.headers.get('x-ratelimit-limit'), '200, 200;w=1');
     } finally {
       assert.equal(await server.stop(), 0);
+    }
+  });
+});
+
+describe('rate limits: serve --processes 2', () => {
+  /** GET on a connection of its own, so the primary hands the requests of a burst to both workers. */
+  const getOnNewConnection = (url: string, authorization: string) =>
+    new Promise<number>((resolve, reject) => {
+      http
+        .get(url, { agent: false, headers: { authorization } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+        .on('error', reject);
+    });
+
+  it('the quota holds for the port, not per worker: 60 requests in one window give 50 answers and 10 refusals', async () => {
+    const merchant = { username: 'rl', password: 'rl-secret' };
+    const database = await createTestDatabase('sqlite');
+    const server = await startServerProcess(['--rate-limit', 'playground', '--processes', '2', '--database-url', database.url], {
+      env: { KLARNA_LOCAL_MERCHANTS: `${merchant.username}:${merchant.password}` },
+    });
+    try {
+      const url = `${server.url}/ordermanagement/v1/orders/${UNKNOWN_ID}`;
+      // A burst is judged only when it fits well inside one one-second window; a slow machine retries.
+      let judged = false;
+      for (let attempt = 0; attempt < 4 && !judged; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        const started = performance.now();
+        const statuses = await Promise.all(Array.from({ length: 60 }, () => getOnNewConnection(url, basicAuth(merchant))));
+        if (performance.now() - started > 800) continue;
+        judged = true;
+        assert.equal(statuses.filter((s) => s === 404).length, 50, `served: ${statuses.join(',')}`);
+        assert.equal(statuses.filter((s) => s === 429).length, 10, `refused: ${statuses.join(',')}`);
+      }
+      assert.ok(judged, 'no burst of 60 requests fitted in 800 ms');
+    } finally {
+      assert.equal(await server.stop(), 0);
+      await database.drop();
     }
   });
 });

@@ -18,6 +18,7 @@ import cluster from 'node:cluster';
 import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Metric, MetricValueWithName } from 'prom-client';
 import type { Logger } from 'pino';
+import { answerWorkers, askPrimary } from '../../platform/cluster-ipc.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Clock } from '../../platform/clock.js';
 import type { CallbackDispatcher } from '../../platform/outbox/dispatcher.js';
@@ -242,66 +243,16 @@ export class Metrics {
 // ---------------------------------------------------------------------------------------------
 // `serve --processes N`: a worker asks the primary, the primary asks every worker.
 
-const METRICS_REQUEST = 'klarna-local:metrics-request';
-const METRICS_ANSWER = 'klarna-local:metrics-answer';
+const METRICS_TOPIC = 'metrics';
 /** Longer than prom-client's own 5 s wait for the workers, so the primary's answer comes first. */
 const PRIMARY_TIMEOUT_MS = 10_000;
 
-interface MetricsAnswer {
-  type: typeof METRICS_ANSWER;
-  id: number;
-  text?: string;
-  error?: string;
-}
-
-const waitingForPrimary = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
-let nextRequestId = 0;
-let answersHeard = false;
-
 function askPrimaryForMetrics(): Promise<string> {
-  if (!answersHeard) {
-    answersHeard = true;
-    process.on('message', (message: Partial<MetricsAnswer> | null) => {
-      if (message?.type !== METRICS_ANSWER || message.id === undefined) return;
-      const waiting = waitingForPrimary.get(message.id);
-      if (!waiting) return;
-      waitingForPrimary.delete(message.id);
-      if (message.text !== undefined) waiting.resolve(message.text);
-      else waiting.reject(new Error(`the primary could not collect the workers' metrics: ${message.error ?? 'no reason given'}`));
-    });
-  }
-  const id = nextRequestId++;
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      waitingForPrimary.delete(id);
-      reject(new Error(`the primary did not answer with the workers' metrics within ${PRIMARY_TIMEOUT_MS} ms`));
-    }, PRIMARY_TIMEOUT_MS);
-    waitingForPrimary.set(id, {
-      resolve: (text) => {
-        clearTimeout(timer);
-        resolve(text);
-      },
-      reject: (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    });
-    process.send?.({ type: METRICS_REQUEST, id });
-  });
+  return askPrimary<string>(METRICS_TOPIC, null, PRIMARY_TIMEOUT_MS);
 }
 
 /** In the primary of `serve --processes N`: answers the workers' requests for everyone's metrics. */
 export function serveClusterMetrics(): void {
   const aggregator = new AggregatorRegistry();
-  cluster.on('message', (worker, message: { type?: string; id?: number } | null) => {
-    if (message?.type !== METRICS_REQUEST || message.id === undefined) return;
-    const id = message.id;
-    const answer = (fields: Omit<MetricsAnswer, 'type' | 'id'>) => {
-      if (worker.isConnected()) worker.send({ type: METRICS_ANSWER, id, ...fields });
-    };
-    aggregator.clusterMetrics().then(
-      (text) => answer({ text }),
-      (error: unknown) => answer({ error: error instanceof Error ? error.message : String(error) }),
-    );
-  });
+  answerWorkers(METRICS_TOPIC, () => aggregator.clusterMetrics());
 }

@@ -7,10 +7,12 @@
  *
  * One fixed one-second window per merchant and category, started by the first request after the
  * previous window ended: once the quota is used, every request of that category is refused until the
- * window ends, as Klarna describes. Counts live in this process; `--processes N` multiplies the
- * quota by N (sharing counts through the database would cost a write per request).
+ * window ends, as Klarna describes. Counts live in the process; under `serve --processes N` the
+ * workers ask their primary, which counts for all of them. Separate `serve` processes on their own
+ * ports count each for itself (sharing counts through the database would cost a write per request).
  */
 import type { RateLimitMode } from '../../config.js';
+import { answerWorkers } from '../../platform/cluster-ipc.js';
 import { ApiError } from '../../platform/http/errors.js';
 
 export const RATE_LIMIT_CATEGORIES = ['create-session', 'create-customer-token', 'other'] as const;
@@ -83,6 +85,18 @@ export class RateLimiter {
     };
     return { allowed, headers };
   }
+}
+
+/** The primary's counts for all workers of `serve --processes N` (cluster-ipc topic). */
+export const RATE_LIMIT_TOPIC = 'rate-limit';
+
+export function serveClusterRateLimits(limits: Readonly<Record<RateLimitCategory, number>>): void {
+  const limiter = new RateLimiter(limits);
+  answerWorkers(RATE_LIMIT_TOPIC, (payload) => {
+    const { merchantId, category } = payload as { merchantId: string; category: RateLimitCategory };
+    if (typeof merchantId !== 'string' || !RATE_LIMIT_CATEGORIES.includes(category)) throw new Error('malformed rate-limit question');
+    return limiter.take(merchantId, category);
+  });
 }
 
 export const tooManyRequests = (category: RateLimitCategory, headers: Record<string, string>) =>

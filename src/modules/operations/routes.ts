@@ -8,8 +8,9 @@ import { ping } from '../../platform/db/database.js';
 import { temporarilyUnavailable } from '../../platform/http/errors.js';
 import { Metrics } from './metrics.js';
 import type { RouteMetrics } from './metrics.js';
-import { RATE_LIMITS, RateLimiter, rateLimitCategory, tooManyRequests } from './rate-limit.js';
-import type { RateLimitCategory } from './rate-limit.js';
+import { askPrimary } from '../../platform/cluster-ipc.js';
+import { RATE_LIMITS, RATE_LIMIT_TOPIC, RateLimiter, rateLimitCategory, tooManyRequests } from './rate-limit.js';
+import type { RateLimitCategory, RateLimitVerdict } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -50,18 +51,33 @@ export function instrumentRequests(app: App, deps: ModuleDeps): Metrics {
   const mode = deps.config.rateLimit;
   if (mode !== 'off') {
     const limiter = new RateLimiter(RATE_LIMITS[mode]);
+    // Under `serve --processes N` the primary counts for all workers, so the quota holds for the port.
+    const take = cluster.isWorker ? (merchantId: string, category: RateLimitCategory) => takeFromPrimary(limiter, merchantId, category, deps.logger) : null;
     app.addHook('onRequest', (request, reply, done) => {
       const merchant = request.merchant;
       if (!merchant) return done();
       const category = request.routeOptions.config.rateLimitCategory;
       if (!category) return done();
-      const verdict = limiter.take(merchant.merchant_id, category);
-      if (!verdict.allowed) return done(tooManyRequests(category, verdict.headers));
-      reply.headers(verdict.headers);
-      done();
+      const apply = (verdict: RateLimitVerdict) => {
+        if (!verdict.allowed) return done(tooManyRequests(category, verdict.headers));
+        reply.headers(verdict.headers);
+        done();
+      };
+      if (take) void take(merchant.merchant_id, category).then(apply);
+      else apply(limiter.take(merchant.merchant_id, category));
     });
   }
   return metrics;
+}
+
+/** The primary's verdict; this process's own count when the primary does not answer within a second. */
+async function takeFromPrimary(local: RateLimiter, merchantId: string, category: RateLimitCategory, logger: ModuleDeps['logger']): Promise<RateLimitVerdict> {
+  try {
+    return await askPrimary<RateLimitVerdict>(RATE_LIMIT_TOPIC, { merchantId, category }, 1000);
+  } catch (error) {
+    logger.warn({ err: error }, 'rate limit: counted in this process only');
+    return local.take(merchantId, category);
+  }
 }
 
 export function registerOperationsRoutes(app: App, deps: ModuleDeps, metrics: Metrics): void {
