@@ -60,7 +60,7 @@ program
   .option('--merchants <list>', 'username:password[,username:password…] to create or update (env KLARNA_LOCAL_MERCHANTS)')
   .option('--no-sandbox', 'do not serve /sandbox/v1 (env KLARNA_LOCAL_SANDBOX=false)')
   .option('--processes <n>', 'server processes sharing the port, or auto for one per CPU (env KLARNA_LOCAL_PROCESSES, default 1)')
-  .option('--rate-limit <mode>', "Klarna's rate limits per merchant: playground|live|off, counted per process (env KLARNA_LOCAL_RATE_LIMIT, default off)")
+  .option('--rate-limit <mode>', "Klarna's rate limits per merchant: playground|live|off, counted across the workers of --processes (env KLARNA_LOCAL_RATE_LIMIT, default off)")
   .action(async (flags: ServeFlags) => {
     let config;
     try {
