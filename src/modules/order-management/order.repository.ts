@@ -140,11 +140,13 @@ export async function loadOrderDocument(sql: Sql, dialect: Db['dialect'], mercha
     [orderId, merchantId],
   );
   if (!row) return undefined;
-  const stored = { status: row.status, expires_at: row.expires_at, document: row.document, clock_offset: row.clock_offset };
-  if (row.capture_count === 0) return { ...stored, captures: '', refunds: '' };
-  const captures = await sql.all<{ document: string }>('select document from captures where order_id = ? order by seq', [orderId]);
-  const refunds = await sql.all<{ document: string }>('select document from refunds where order_id = ? order by refunded_at, refund_id', [orderId]);
-  return { ...stored, captures: captures.map((c) => c.document).join(','), refunds: refunds.map((r) => r.document).join(',') };
+  let captures = '';
+  let refunds = '';
+  if (row.capture_count > 0) {
+    captures = (await sql.all<{ document: string }>('select document from captures where order_id = ? order by seq', [orderId])).map((c) => c.document).join(',');
+    refunds = (await sql.all<{ document: string }>('select document from refunds where order_id = ? order by refunded_at, refund_id', [orderId])).map((r) => r.document).join(',');
+  }
+  return { status: row.status, expires_at: row.expires_at, document: row.document, clock_offset: row.clock_offset, captures, refunds };
 }
 
 const NO_CAPTURES_OR_REFUNDS = Buffer.from(',"captures":[],"refunds":[]}');
