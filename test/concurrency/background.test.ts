@@ -6,14 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { availableDialects, createTestDatabase } from '../helpers/databases.js';
 import type { TestDatabase } from '../helpers/databases.js';
 import { MERCHANT, basicAuth, orderBody } from '../helpers/harness.js';
 import { startFakeMerchant } from '../helpers/merchant-server.js';
 import type { FakeMerchant } from '../helpers/merchant-server.js';
-import { startServerProcess } from '../helpers/process.js';
+import { getOnNewConnection, startServerProcess } from '../helpers/process.js';
 import type { ServerProcess } from '../helpers/process.js';
 
 const SESSIONS = 40;
@@ -26,26 +25,6 @@ async function call(server: ServerProcess, method: string, path: string, body?: 
   const res = await fetch(`${server.url}${path}`, { method, headers: HEADERS, ...(body !== undefined && { body: JSON.stringify(body) }) });
   const text = await res.text();
   return { status: res.status, json: () => JSON.parse(text) };
-}
-
-/**
- * GET over a connection of its own (no keep-alive pool), so consecutive calls can reach different
- * workers; rejects after `timeoutMs` without an answer.
- */
-function scrapeOnNewConnection(url: string, timeoutMs = 10_000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent: false, timeout: timeoutMs }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('timeout', function (this: http.ClientRequest) {
-        this.destroy(new Error(`no answer within ${timeoutMs} ms`));
-      })
-      .on('error', reject);
-  });
 }
 
 for (const dialect of await availableDialects()) {
@@ -149,7 +128,7 @@ describe(`serve --processes 2 (${clusterDialect})`, () => {
         return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
       };
       for (let scrape = 0; scrape < 4; scrape += 1) {
-        const res = await scrapeOnNewConnection(`${server.url}/metrics`);
+        const res = await getOnNewConnection(`${server.url}/metrics`);
         assert.equal(res.status, 200, res.body);
         assert.equal(captureCount(res.body, 201), 25, `scrape ${scrape}: captures answered 201 by both workers`);
         assert.equal(captureCount(res.body, 403), 5, `scrape ${scrape}: captures answered 403 by both workers`);
@@ -174,7 +153,7 @@ describe(`serve --processes 2 (${clusterDialect})`, () => {
       // A connection handed to the stopped worker waits; the primary hands the next ones to the other.
       let answer: { status: number; body: string } | undefined;
       for (let attempt = 0; attempt < 4 && answer === undefined; attempt += 1) {
-        answer = await scrapeOnNewConnection(`${server.url}/metrics`, 7_000).catch(() => undefined);
+        answer = await getOnNewConnection(`${server.url}/metrics`, { timeoutMs: 7_000 }).catch(() => undefined);
       }
       assert.ok(answer, 'a worker answered');
       assert.equal(answer.status, 503, answer.body);

@@ -1,6 +1,7 @@
 /** Starts the real CLI in a child process and waits until it says it is listening. */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -91,4 +92,25 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Reco
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   clearTimeout(timer);
   return { code, stdout, stderr };
+}
+
+/**
+ * GET over a connection of its own (no keep-alive pool), so that consecutive calls to `serve
+ * --processes N` can reach different workers; rejects after `timeoutMs` without an answer.
+ */
+export function getOnNewConnection(url: string, options: { headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ status: number; body: string }> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false, headers: options.headers, timeout: timeoutMs }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('timeout', function (this: http.ClientRequest) {
+        this.destroy(new Error(`no answer within ${timeoutMs} ms`));
+      })
+      .on('error', reject);
+  });
 }

@@ -3,7 +3,6 @@
  * TOO_MANY_REQUESTS with X-Ratelimit-* headers, off by default; bad values are one-line config errors.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { RATE_LIMITS, RateLimiter, rateLimitCategory } from '../../src/modules/operations/rate-limit.js';
@@ -11,7 +10,7 @@ import { OTHER_MERCHANT, basicAuth, buildTestApp, orderBody } from '../helpers/h
 import type { TestApp, TestResponse } from '../helpers/harness.js';
 import { UNKNOWN_ID, assertError, om } from '../helpers/assertions.js';
 import { createTestDatabase } from '../helpers/databases.js';
-import { runCli, startServerProcess } from '../helpers/process.js';
+import { getOnNewConnection, runCli, startServerProcess } from '../helpers/process.js';
 
 const header = (res: TestResponse, name: string) => res.headers[name] as string | undefined;
 const createSession = (t: TestApp, auth?: typeof OTHER_MERCHANT) => t.post('/payments/v1/sessions', orderBody(), auth ? { auth } : {});
@@ -175,17 +174,6 @@ describe('rate limits: live, from the command line', () => {
 });
 
 describe('rate limits: serve --processes 2', () => {
-  /** GET on a connection of its own, so the primary hands the requests of a burst to both workers. */
-  const getOnNewConnection = (url: string, authorization: string) =>
-    new Promise<number>((resolve, reject) => {
-      http
-        .get(url, { agent: false, headers: { authorization } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        })
-        .on('error', reject);
-    });
-
   it('the quota holds for the port, not per worker: 60 requests in one window give 50 answers and 10 refusals', async () => {
     const merchant = { username: 'rl', password: 'rl-secret' };
     const database = await createTestDatabase('sqlite');
@@ -199,7 +187,8 @@ describe('rate limits: serve --processes 2', () => {
       for (let attempt = 0; attempt < 4 && !judged; attempt += 1) {
         await new Promise((resolve) => setTimeout(resolve, 1100));
         const started = performance.now();
-        const statuses = await Promise.all(Array.from({ length: 60 }, () => getOnNewConnection(url, basicAuth(merchant))));
+        // Each on a connection of its own, so the primary hands the requests to both workers.
+        const statuses = (await Promise.all(Array.from({ length: 60 }, () => getOnNewConnection(url, { headers: { authorization: basicAuth(merchant) } })))).map((r) => r.status);
         if (performance.now() - started > 800) continue;
         judged = true;
         assert.equal(statuses.filter((s) => s === 404).length, 50, `served: ${statuses.join(',')}`);
