@@ -1,7 +1,7 @@
 /** Shared data for the checkout page tests: a valid Checkout order, and the page token out of its snippet. */
 import assert from 'node:assert/strict';
 import type { TestApp, TestResponse } from '../../helpers/harness.js';
-import { LINES, SHOPPER } from '../checkout/helpers.js';
+import { LINES, SHOPPER, checkoutBody as apiCheckoutBody } from '../checkout/helpers.js';
 
 // The cart and the shopper are the Checkout API tests'; the URLs and shipping options are the page's own.
 export { LINES };
@@ -21,17 +21,9 @@ export function merchantUrls(base: string, extra: Record<string, string> = {}): 
   };
 }
 
+/** The Checkout API tests' order, with the page's own merchant URLs. */
 export function checkoutBody(base: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    purchase_country: 'SE',
-    purchase_currency: 'SEK',
-    locale: 'sv-SE',
-    order_amount: 12500,
-    order_tax_amount: 2500,
-    order_lines: LINES,
-    merchant_urls: merchantUrls(base),
-    ...overrides,
-  };
+  return apiCheckoutBody(base, { merchant_urls: merchantUrls(base), ...overrides });
 }
 
 export const BILLING = SHOPPER.billing_address;
