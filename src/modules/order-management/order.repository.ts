@@ -118,17 +118,13 @@ export interface OrderDocumentRow {
  * neither decoded into a JavaScript string nor encoded back (on PostgreSQL a text-to-bytes cast
  * would interpret backslashes, so the text is read as text there).
  */
-const DOCUMENT_COLUMN = { sqlite: 'cast(document as blob) as document', postgres: 'document' } as const;
-const documentStatements = {
-  sqlite: orderDocumentSql('sqlite'),
-  postgres: orderDocumentSql('postgres'),
+const orderDocumentSql = (documentColumn: string) =>
+  `select status, expires_at, ${documentColumn}, capture_count, (select offset_ms from sandbox_clock where id = 1) as clock_offset ` +
+  'from orders where order_id = ? and merchant_id = ?';
+const ORDER_DOCUMENT_SQL: Record<Db['dialect'], string> = {
+  sqlite: orderDocumentSql('cast(document as blob) as document'),
+  postgres: orderDocumentSql('document'),
 };
-function orderDocumentSql(dialect: keyof typeof DOCUMENT_COLUMN): string {
-  return (
-    `select status, expires_at, ${DOCUMENT_COLUMN[dialect]}, capture_count, (select offset_ms from sandbox_clock where id = 1) as clock_offset ` +
-    'from orders where order_id = ? and merchant_id = ?'
-  );
-}
 
 /**
  * The read path: the stored documents, the status and the sandbox clock offset. An order without
@@ -136,7 +132,7 @@ function orderDocumentSql(dialect: keyof typeof DOCUMENT_COLUMN): string {
  */
 export async function loadOrderDocument(sql: Sql, dialect: Db['dialect'], merchantId: string, orderId: string): Promise<OrderDocumentRow | undefined> {
   const row = await sql.get<{ status: string; expires_at: number; document: Buffer | string; capture_count: number; clock_offset: number | null }>(
-    documentStatements[dialect],
+    ORDER_DOCUMENT_SQL[dialect],
     [orderId, merchantId],
   );
   if (!row) return undefined;
