@@ -16,7 +16,9 @@ import { CallbackDispatcher } from './platform/outbox/dispatcher.js';
 import { loggableUrl } from './platform/logging.js';
 import { isDatabaseUnavailable } from './platform/db/unavailable.js';
 import type { AuthenticatedMerchant, Authenticator } from './platform/http/auth.js';
-import { ApiError, badRequest, envelope, internalError, methodNotAllowed, notFoundRoute, requestTooLarge, temporarilyUnavailable, unauthorized, unsupportedMediaType } from './platform/http/errors.js';
+import { ApiError, badRequest, edgeUnauthorized, envelope, internalError, methodNotAllowed, notFoundRoute, requestTooLarge, temporarilyUnavailable, unauthorized, unsupportedMediaType } from './platform/http/errors.js';
+import { KlarnaServerResponse, handleClientError } from './platform/http/wire.js';
+import type { ClientErrorHooks } from './platform/http/wire.js';
 import type { ValidationStyle } from './platform/http/validation.js';
 import { validationError } from './platform/http/validation.js';
 import { registerOrderManagementRoutes } from './modules/order-management/routes.js';
@@ -66,7 +68,25 @@ declare module 'fastify' {
 export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
+  // What the HTTP parser refuses is logged and counted; the metrics exist once the hooks are added.
+  let countRefusal: (status: number) => void = () => undefined;
+  const clientErrors: ClientErrorHooks = {
+    refused(refusal) {
+      deps.logger.warn(
+        { correlation_id: refusal.correlationId, status: refusal.status, error_code: refusal.errorCode, code: refusal.code, reason: refusal.reason, remote_address: refusal.remoteAddress },
+        'request refused by the HTTP parser',
+      );
+      countRefusal(refusal.status);
+    },
+    strayBytes(details) {
+      deps.logger.debug({ code: details.code, remote_address: details.remoteAddress }, 'bytes after a request without body framing were discarded; the connection closes after its answer');
+    },
+  };
   const app = Fastify({
+    // Canonical header names and `Connection: close` after an unframed body (platform/http/wire.ts).
+    // A request without Host is answered by the Host check below, in Klarna's envelope, not by Node.
+    http: { ServerResponse: KlarnaServerResponse, requireHostHeader: false },
+    clientErrorHandler: (error, socket) => handleClientError(error, socket, clientErrors),
     loggerInstance: deps.logger,
     // Per-request log lines only at debug and trace (not on the hot path at info); every line a
     // request logs carries its correlation id.
@@ -110,22 +130,28 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header(CORRELATION_HEADER, request.id);
     // PostgreSQL text cannot hold NUL: refused like an undecodable URL, the same on both databases.
     if (request.url.includes('%00')) return done(badRequest('The URL contains a NUL character (%00)'));
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); any value will do (§12).
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+      reply.header('connection', 'close');
+      return done(badRequest('An HTTP/1.1 request must carry a Host header'));
+    }
     if (request.routeOptions.config.auth === false || request.is404) return done();
     const header = request.headers.authorization;
     const known = deps.authenticator.cached(header);
     if (known !== undefined) {
       request.merchant = known;
-      return done(known ? undefined : unauthorized());
+      return done(known ? undefined : unauthorizedFor(request));
     }
     deps.authenticator.authenticate(header).then((merchant) => {
       request.merchant = merchant;
-      done(merchant ? undefined : unauthorized());
+      done(merchant ? undefined : unauthorizedFor(request));
     }, done);
   });
 
   // Request metrics and the optional rate limit: after authentication (limits are per merchant),
   // before any route (each route's labels and category are fixed as it is added).
   const metrics = instrumentRequests(app, moduleDeps);
+  countRefusal = (status) => metrics.forUnparsed().record(status, 0);
 
   app.setErrorHandler((error: AnyError, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => {
@@ -151,6 +177,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.ready();
   return app;
+}
+
+/**
+ * Klarna's APIs answer missing or wrong credentials as Klarna's edge does (an HTML 401, §0.2); the
+ * sandbox API is klarna-local's own and keeps the JSON envelope (docs/fidelity.md).
+ */
+function unauthorizedFor(request: FastifyRequest): ApiError {
+  return request.routeOptions.url?.startsWith('/sandbox/') ? unauthorized() : edgeUnauthorized();
 }
 
 /** Path patterns of every route, so a known path with the wrong method gets 405 instead of 404. */
@@ -234,7 +268,8 @@ type AnyError = Error & Partial<FastifyError> & { validation?: unknown };
 function toApiError(error: AnyError, request: FastifyRequest): ApiError | null {
   if (error instanceof ApiError) return error;
   if (Array.isArray(error.validation)) {
-    return validationError(error.validation, request.routeOptions.config?.validationStyle ?? 'unprocessable');
+    const bodySent = (error as { validationContext?: string }).validationContext === 'body' && request.body !== undefined;
+    return validationError(error.validation, request.routeOptions.config?.validationStyle ?? 'unprocessable', bodySent);
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -259,10 +294,15 @@ function sendError(error: AnyError, request: FastifyRequest, reply: FastifyReply
     request.log.error({ err: error, method: request.method, url: loggableUrl(request.url) }, 'unexpected error');
     apiError = internalError();
   }
-  reply
-    .code(apiError.statusCode)
-    .headers(apiError.headers)
-    .header(CORRELATION_HEADER, request.id)
-    .type('application/json; charset=utf-8')
-    .send(envelope(apiError, request.id));
+  reply.code(apiError.statusCode).headers(apiError.headers).header(CORRELATION_HEADER, request.id);
+  const page = apiError.page;
+  if (page) {
+    if (page.type === null) {
+      reply.send();
+      return;
+    }
+    reply.type(page.type).send(page.text);
+    return;
+  }
+  reply.type('application/json; charset=utf-8').send(envelope(apiError, request.id));
 }

@@ -31,7 +31,7 @@ import fc from 'fast-check';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../../src/app.js';
 import { availableDialects } from '../helpers/databases.js';
 import { assertUnchanged, fingerprint } from '../helpers/fingerprint.js';
-import { MERCHANT, OTHER_MERCHANT, basicAuth, buildTestApp, orderBody } from '../helpers/harness.js';
+import { MERCHANT, OTHER_MERCHANT, basicAuth, buildTestApp, isBareError, orderBody } from '../helpers/harness.js';
 import type { TestApp } from '../helpers/harness.js';
 import { CHECKOUT_LINES, checkoutBody, createResources } from '../helpers/resources.js';
 import { ROUTES, realParams, registeredRoutes, urlOf } from '../helpers/routes.js';
@@ -326,6 +326,18 @@ function checkAnswer(res: Answer, what: string, options: { mustFail: boolean; ht
   if (options.mustFail) assert.ok(res.statusCode >= 400, `accepted: ${label}`);
   if (res.statusCode < 400) return;
   const type = String(res.headers['content-type'] ?? '');
+  // What Klarna answers without its envelope: the edge's HTML 401 on its APIs, Checkout's empty 404.
+  const url = what.split(' ')[1] ?? '';
+  if (isBareError(url, res.statusCode, res.body)) {
+    if (res.statusCode === 401) {
+      assert.match(type, /^text\/html/, label);
+      assert.match(String(res.headers['www-authenticate']), /^Basic realm="[^"]+"$/, label);
+      assert.equal(res.body.includes('error_code'), false, label);
+    } else {
+      assert.equal(res.headers['content-type'], undefined, label);
+    }
+    return;
+  }
   if (options.html && type.startsWith('text/html')) {
     // The shopper pages' documented answer to a bad or missing token: a page saying so.
     assert.match(res.body, /^<!doctype html>/i, label);
@@ -433,7 +445,7 @@ for (const dialect of await availableDialects()) {
           const what = describeRequest(spec.method, url, `Authorization: ${JSON.stringify(authorization)?.slice(0, 60)}`);
           checkAnswer(res, what, { mustFail: true });
           assert.equal(res.statusCode, 401, what);
-          assert.equal(res.json().error_code, 'UNAUTHORIZED', what);
+          if (spec.path.startsWith('/sandbox/')) assert.equal(res.json().error_code, 'UNAUTHORIZED', what);
           assert.match(String(res.headers['www-authenticate']), /^Basic realm="[^"]+"$/, what);
         }),
         runs(500),

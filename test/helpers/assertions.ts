@@ -21,3 +21,43 @@ export function assertError(res: TestResponse, status: number, code: string, mes
   if (message) assert.match(body.error_messages.join(' '), message);
   return body.error_messages;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * 401 as Klarna's edge answers its APIs (§0.2): the Basic challenge and an HTML page, no JSON
+ * error object, and (klarna-local's addition) the correlation id header.
+ */
+export function assertEdgeUnauthorized(res: Pick<TestResponse, 'status' | 'headers' | 'body'>, what = ''): void {
+  assert.equal(res.status, 401, `${what}: ${res.body}`);
+  assert.match(String(res.headers['www-authenticate']), /^Basic realm="[^"]+"$/, what);
+  assert.match(String(res.headers['content-type']), /^text\/html/, what);
+  assert.match(res.body, /<title>401 Authorization Required<\/title>/, what);
+  assert.equal(res.body.includes('error_code'), false, `${what}: no error object`);
+  assert.match(String(res.headers['klarna-correlation-id']), UUID, what);
+}
+
+/** 401 from the sandbox API (klarna-local's own): the envelope with the Basic challenge. */
+export function assertSandboxUnauthorized(res: TestResponse, what = ''): void {
+  assert.equal(res.status, 401, `${what}: ${res.body}`);
+  assert.match(String(res.headers['www-authenticate']), /^Basic realm="[^"]+"$/, what);
+  assert.match(String(res.headers['content-type']), /^application\/json/, what);
+  const body = res.json();
+  assert.deepEqual(Object.keys(body).sort(), ['correlation_id', 'error_code', 'error_messages'], what);
+  assert.equal(body.error_code, 'UNAUTHORIZED', what);
+  assert.equal(body.correlation_id, res.headers['klarna-correlation-id'], what);
+}
+
+/** The 401 the route at `url` answers: the edge's page on Klarna's APIs, the envelope on the sandbox's. */
+export function assertUnauthorized(url: string, res: TestResponse, what = ''): void {
+  if (url.startsWith('/sandbox/')) assertSandboxUnauthorized(res, what);
+  else assertEdgeUnauthorized(res, what);
+}
+
+/** Checkout's 404 for an unknown order: no body, no content type, the correlation id header. */
+export function assertBareNotFound(res: Pick<TestResponse, 'status' | 'headers' | 'body'>, what = ''): void {
+  assert.equal(res.status, 404, `${what}: ${res.body}`);
+  assert.equal(res.body, '', `${what}: no body`);
+  assert.equal(res.headers['content-type'], undefined, `${what}: no content type`);
+  assert.match(String(res.headers['klarna-correlation-id']), UUID, what);
+}

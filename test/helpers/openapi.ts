@@ -96,6 +96,18 @@ export function validateAgainstContract(api: string, response: ValidatedResponse
     if (response.headers['content-type'] !== undefined) throw new Error(`${response.method} ${pathOnly} ${response.statusCode} must have no content type`);
     return;
   }
+  // Klarna's edge answers 401 itself: an HTML page with the Basic challenge, never an error object (§0.2).
+  if (response.statusCode === 401) {
+    if (!/^text\/html/.test(String(response.headers['content-type']))) throw new Error(`${response.method} ${pathOnly} 401 must be an HTML page: ${String(response.headers['content-type'])}`);
+    if (!/^Basic realm="[^"]+"$/.test(String(response.headers['www-authenticate']))) throw new Error(`${response.method} ${pathOnly} 401 must challenge with Basic`);
+    if (response.body.includes('error_code')) throw new Error(`${response.method} ${pathOnly} 401 must carry no error object`);
+    return;
+  }
+  // A status the document gives no content (Checkout's 404) is answered with none.
+  if (documented && documented.content === undefined && response.body === '') {
+    if (response.headers['content-type'] !== undefined) throw new Error(`${response.method} ${pathOnly} ${response.statusCode} without a body must have no content type`);
+    return;
+  }
   const body: unknown = JSON.parse(response.body);
   const schema = documented?.content?.['application/json']?.schema ?? documented?.content?.['*/*']?.schema;
   const key = schema ? `${api} ${route.method} ${route.template} ${response.statusCode}` : 'envelope';

@@ -9,6 +9,7 @@ import type { ModuleDeps } from '../../app.js';
 import { MS_PER_SECOND } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db/sql.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';
+import type { ApiError } from '../../platform/http/errors.js';
 import { readIdempotencyKey } from '../../platform/http/idempotency.js';
 import { runMerchantWrite } from '../merchant-write.js';
 import { newId } from '../../platform/ids.js';
@@ -35,7 +36,7 @@ import {
   verifyPageToken,
 } from './checkout-order.js';
 import { insertCheckoutOrder, loadCheckoutOrder, saveCheckoutOrder } from './checkout.repository.js';
-import { badFields, checkoutNotFound, invalidPageToken, readOnlyOrder } from './errors.js';
+import { badFields, checkoutNotFound, invalidPageToken, merchantOrderNotFound, readOnlyOrder } from './errors.js';
 import type { MerchantAnswer } from './merchant-calls.js';
 import { REQUIRED_VALIDATION_TIMEOUTS, SHIPPING_CALLBACK_TIMEOUTS, VALIDATION_TIMEOUTS, callMerchant } from './merchant-calls.js';
 import type { CheckoutAddress, CheckoutCreateBody, CheckoutUpdateBody, ShippingOption, ShopperInput } from './schemas.js';
@@ -115,14 +116,14 @@ export class CheckoutService {
     const { db, clock } = this.deps;
     const now = await clock.now();
     const order = await loadCheckoutOrder(db, db.read, merchant.merchant_id, orderId);
-    if (!order || isExpired(order, now)) throw checkoutNotFound();
+    if (!order || isExpired(order, now)) throw merchantOrderNotFound();
     return this.present(order, merchant.username);
   }
 
   /** Partial update: present properties replace the stored ones; only while incomplete (403 READ_ONLY_ORDER). */
   async update(merchant: { merchant_id: string; username: string }, orderId: string, body: CheckoutUpdateBody | undefined, correlationId: string, idempotencyHeader: unknown) {
     return this.write(merchant.merchant_id, correlationId, readIdempotencyKey(idempotencyHeader as string | undefined), async (ctx) => {
-      const order = await this.lockUsable(ctx.sql, ctx.merchantId, orderId, ctx.now);
+      const order = await this.lockUsable(ctx.sql, ctx.merchantId, orderId, ctx.now, merchantOrderNotFound);
       const data = normalize({ ...order.data, ...(body ?? {}) } as CheckoutCreateBody);
       const errors = checkoutErrors(data);
       if (errors.length > 0) throw badFields(errors);
@@ -137,7 +138,7 @@ export class CheckoutService {
   async abort(merchant: { merchant_id: string; username: string }, orderId: string, correlationId: string, idempotencyHeader: unknown) {
     return this.write(merchant.merchant_id, correlationId, readIdempotencyKey(idempotencyHeader as string | undefined), async (ctx) => {
       const order = await loadCheckoutOrder(ctx.db, ctx.sql, ctx.merchantId, orderId, true);
-      if (!order || isExpired(order, ctx.now)) throw checkoutNotFound();
+      if (!order || isExpired(order, ctx.now)) throw merchantOrderNotFound();
       if (order.status !== 'checkout_incomplete') throw readOnlyOrder();
       if (order.aborted_at === null) {
         order.aborted_at = ctx.now;
@@ -149,9 +150,9 @@ export class CheckoutService {
   }
 
   /** Locks an order a merchant or shopper may still change. */
-  private async lockUsable(sql: Sql, merchantId: string, orderId: string, now: number): Promise<CheckoutRecord> {
+  private async lockUsable(sql: Sql, merchantId: string, orderId: string, now: number, notFound: () => ApiError = checkoutNotFound): Promise<CheckoutRecord> {
     const order = await loadCheckoutOrder(this.deps.db, sql, merchantId, orderId, true);
-    if (!order || isExpired(order, now)) throw checkoutNotFound();
+    if (!order || isExpired(order, now)) throw notFound();
     if (isReadOnly(order)) throw readOnlyOrder();
     return order;
   }

@@ -27,6 +27,8 @@ import type { CallbackDispatcher } from '../../platform/outbox/dispatcher.js';
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Route label of requests that matched no route (404, 405). */
 export const UNMATCHED_ROUTE = '(unmatched)';
+/** Route and method label of requests the HTTP parser refused (malformed, oversized headers, bad framing). */
+export const UNPARSED_ROUTE = '(unparsed)';
 
 /** Process metrics, one set per process however many apps it builds (tests build many). */
 let processRegistry: Registry | undefined;
@@ -101,6 +103,7 @@ export class Metrics {
   private figures: Promise<DatabaseFigures> | null = null;
   private readonly routes: RouteMetrics[] = [];
   private readonly unmatched = new Map<string, RouteMetrics>();
+  private unparsed: RouteMetrics | undefined;
 
   constructor(private readonly deps: MetricsDeps) {
     const registers = [this.registry];
@@ -192,6 +195,12 @@ export class Metrics {
       this.unmatched.set(method, metrics);
     }
     return metrics;
+  }
+
+  /** Requests the HTTP parser refused before any route could see them (one label; no method is known). */
+  forUnparsed(): RouteMetrics {
+    this.unparsed ??= this.forRoute(UNPARSED_ROUTE, UNPARSED_ROUTE);
+    return this.unparsed;
   }
 
   /**

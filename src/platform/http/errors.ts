@@ -4,16 +4,30 @@
  * with the correlation id and answered with a generic 500.
  */
 
+/**
+ * What a refusal is answered with instead of the envelope, where Klarna answers otherwise: a page
+ * (Klarna's edge 401 is HTML) or nothing at all (Checkout's 404 has no body). `type` null: no body.
+ */
+export interface ErrorPage {
+  readonly type: string | null;
+  readonly text: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly statusCode: number,
     readonly errorCode: string,
     readonly errorMessages: readonly string[],
     readonly headers: Readonly<Record<string, string>> = {},
+    /** Sent instead of the envelope (which is the default). */
+    readonly page: ErrorPage | null = null,
   ) {
     super(`${statusCode} ${errorCode}: ${errorMessages.join('; ')}`);
   }
 }
+
+/** The same refusal answered without a body (status, headers and correlation id only). */
+export const withoutBody = (error: ApiError): ApiError => new ApiError(error.statusCode, error.errorCode, error.errorMessages, error.headers, { type: null, text: '' });
 
 export interface ErrorEnvelope {
   error_code: string;
@@ -28,8 +42,17 @@ export function envelope(error: ApiError, correlationId: string): ErrorEnvelope 
 // Errors shared by every API; module-specific ones live in each module's errors.ts.
 export const badRequest = (...messages: string[]) => new ApiError(400, 'BAD_REQUEST', messages);
 export const badValue = (...messages: string[]) => new ApiError(400, 'BAD_VALUE', messages);
-export const unauthorized = () =>
-  new ApiError(401, 'UNAUTHORIZED', ['Missing or invalid credentials'], { 'www-authenticate': 'Basic realm="klarna-local"' });
+const CHALLENGE = { 'www-authenticate': 'Basic realm="klarna-local"' };
+/** 401 in Klarna's envelope, with the Basic challenge: klarna-local's own sandbox API (docs/fidelity.md). */
+export const unauthorized = () => new ApiError(401, 'UNAUTHORIZED', ['Missing or invalid credentials'], CHALLENGE);
+const EDGE_401_PAGE = '<html>\n<head><title>401 Authorization Required</title></head>\n<body>\n<h1>401 Authorization Required</h1>\n<p>klarna-local</p>\n</body>\n</html>\n';
+/**
+ * 401 as Klarna's edge answers it in front of its APIs (behaviour reference §0.2): the Basic
+ * challenge and an HTML page, no JSON error object. Clients tell a credentials problem by exactly
+ * that: Klarna's PHP SDK raises its API error only for a body with `error_code`.
+ */
+export const edgeUnauthorized = () =>
+  new ApiError(401, 'UNAUTHORIZED', ['Missing or invalid credentials'], CHALLENGE, { type: 'text/html; charset=utf-8', text: EDGE_401_PAGE });
 export const notFoundRoute = (method: string, url: string) =>
   new ApiError(404, 'NOT_FOUND', [`No route for ${method} ${url.split('?')[0] ?? ''}`]);
 export const methodNotAllowed = (method: string, url: string) =>

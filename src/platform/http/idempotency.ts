@@ -78,7 +78,8 @@ export async function runWrite(
       if (!(error instanceof ApiError) || !options.replayErrors(settingsJson) || error.statusCode >= 500) throw error;
       // Undo whatever the refused operation touched, but keep the key with its answer.
       await sql.exec('rollback to savepoint idempotent_operation');
-      result = { status: error.statusCode, headers: { ...error.headers }, body: envelope(error, options.correlationId) };
+      // A refusal Klarna answers without a body (Checkout's 404) is replayed without one.
+      result = { status: error.statusCode, headers: { ...error.headers }, body: error.page?.type === null ? undefined : envelope(error, options.correlationId) };
     }
     await sql.run('update idempotency_keys set status_code = ?, headers = ?, body = ? where merchant_id = ? and idempotency_key = ?', [
       result.status,

@@ -4,7 +4,7 @@
  * 400 BAD_VALUE naming each field (§0.5).
  */
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
-import { ApiError } from './errors.js';
+import { ApiError, badRequest } from './errors.js';
 
 export type ValidationStyle = 'unprocessable' | 'bad_value';
 
@@ -40,8 +40,16 @@ function describe(error: FastifySchemaValidationError): string {
   }
 }
 
-export function validationError(errors: readonly FastifySchemaValidationError[], style: ValidationStyle): ApiError {
+/**
+ * `bodySent`: whether the request carried a body (an absent one is a missing field, `body is required`).
+ */
+export function validationError(errors: readonly FastifySchemaValidationError[], style: ValidationStyle, bodySent: boolean): ApiError {
+  if (style === 'bad_value') {
+    // A body that is not an object at all (`["wrong order data"]`, `null`, `42`) is a malformed request,
+    // not a bad field: Klarna answers it 400 BAD_REQUEST (its Checkout SDK's tests expect exactly that).
+    if (bodySent && errors.some((e) => e.instancePath === '' && e.keyword === 'type')) return badRequest('The request body must be a JSON object');
+    return new ApiError(400, 'BAD_VALUE', [...new Set(errors.slice(0, 20).map(describe))]);
+  }
   const messages = [...new Set(errors.slice(0, 20).map(describe))];
-  if (style === 'bad_value') return new ApiError(400, 'BAD_VALUE', messages);
   return new ApiError(422, 'UNPROCESSABLE_ENTITY', messages);
 }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertError } from '../../helpers/assertions.js';
+import { assertBareNotFound, assertEdgeUnauthorized, assertError } from '../../helpers/assertions.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { OTHER_MERCHANT, PUBLIC_URL, buildTestApp } from '../../helpers/harness.js';
 import type { TestApp } from '../../helpers/harness.js';
@@ -80,6 +80,19 @@ for (const dialect of await availableDialects()) {
       assert.equal(after.length, before.length);
     });
 
+    it('create and update with JSON that is not an object are 400 BAD_REQUEST in the envelope, changing nothing', async () => {
+      const { order_id } = (await create()).json();
+      const before = await t.db.kysely.selectFrom('checkout_orders').selectAll().orderBy('order_id').execute();
+      for (const payload of ['["wrong order data"]', '"order"', '42', 'true', 'null']) {
+        for (const url of ['/checkout/v3/orders', `/checkout/v3/orders/${order_id}`]) {
+          const res = await t.request({ method: 'POST', url, payload, headers: { 'content-type': 'application/json' } });
+          assertError(res, 400, 'BAD_REQUEST', /JSON object/);
+          assert.equal(res.json().correlation_id, res.headers['klarna-correlation-id']);
+        }
+      }
+      assert.deepEqual(await t.db.kysely.selectFrom('checkout_orders').selectAll().orderBy('order_id').execute(), before);
+    });
+
     it('update is partial: present properties replace, omitted ones stay; the answer is the whole order', async () => {
       const { order_id } = (await create({ merchant_reference2: 'KEEP' })).json();
       const lines = [{ type: 'physical', reference: 'SKU-9', name: 'Shoes', quantity: 1, unit_price: 20000, tax_rate: 2500, total_amount: 20000, total_tax_amount: 4000 }];
@@ -122,20 +135,27 @@ for (const dialect of await availableDialects()) {
       await t.advanceClock(40 * HOUR);
       assert.equal((await t.get(`/checkout/v3/orders/${order_id}`)).status, 200, '40 h after the update');
       await t.advanceClock(8 * HOUR + 1);
-      assertError(await t.get(`/checkout/v3/orders/${order_id}`), 404, 'NOT_FOUND');
-      assertError(await t.post(`/checkout/v3/orders/${order_id}`, { merchant_reference1: 'x' }), 404, 'NOT_FOUND');
+      assertBareNotFound(await t.get(`/checkout/v3/orders/${order_id}`), 'read');
+      assertBareNotFound(await t.post(`/checkout/v3/orders/${order_id}`, { merchant_reference1: 'x' }), 'update');
+      assertBareNotFound(await t.post(`/checkout/v3/orders/${order_id}/abort`), 'abort');
       assert.equal((await t.get(`/checkout/v3/orders/${done.order_id}`)).status, 200);
     });
 
-    it('unknown and other merchants\' orders are 404; no credentials 401', async () => {
+    it('unknown and other merchants\' orders are 404 without a body (read, update, abort); the sandbox keeps the envelope; no credentials 401', async () => {
       const { order_id } = (await create()).json();
-      assertError(await t.get('/checkout/v3/orders/00000000-0000-4000-8000-000000000000'), 404, 'NOT_FOUND');
-      assertError(await t.get(`/checkout/v3/orders/${order_id}`, OTHER_MERCHANT), 404, 'NOT_FOUND');
-      assertError(await t.post(`/checkout/v3/orders/${order_id}`, { merchant_reference1: 'x' }, { auth: OTHER_MERCHANT }), 404, 'NOT_FOUND');
-      assertError(await t.post(`/checkout/v3/orders/${order_id}/abort`, undefined, { auth: OTHER_MERCHANT }), 404, 'NOT_FOUND');
+      const unknown = '00000000-0000-4000-8000-000000000000';
+      assertBareNotFound(await t.get(`/checkout/v3/orders/${unknown}`), 'read unknown');
+      assertBareNotFound(await t.post(`/checkout/v3/orders/${unknown}`, { merchant_reference1: 'x' }), 'update unknown');
+      assertBareNotFound(await t.post(`/checkout/v3/orders/${unknown}/abort`), 'abort unknown');
+      assertBareNotFound(await t.get(`/checkout/v3/orders/${order_id}`, OTHER_MERCHANT), 'read foreign');
+      assertBareNotFound(await t.post(`/checkout/v3/orders/${order_id}`, { merchant_reference1: 'x' }, { auth: OTHER_MERCHANT }), 'update foreign');
+      assertBareNotFound(await t.post(`/checkout/v3/orders/${order_id}/abort`, undefined, { auth: OTHER_MERCHANT }), 'abort foreign');
+      // A retry with the same idempotency key replays the same bare answer.
+      for (let i = 0; i < 2; i++) {
+        assertBareNotFound(await t.post(`/checkout/v3/orders/${unknown}/abort`, undefined, { idempotencyKey: 'abort-unknown-1' }), `abort with a key, ${i}`);
+      }
       assertError(await t.post(`/sandbox/v1/checkout/orders/${order_id}/complete`, SHOPPER, { auth: OTHER_MERCHANT }), 404, 'NOT_FOUND');
-      const anonymous = await t.get(`/checkout/v3/orders/${order_id}`, null);
-      assert.equal(anonymous.status, 401);
+      assertEdgeUnauthorized(await t.get(`/checkout/v3/orders/${order_id}`, null), 'no credentials');
       assert.equal((await t.get(`/checkout/v3/orders/${order_id}`)).json().merchant_reference1, 'CART-1', 'the other merchant changed nothing');
     });
   });

@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { assertError } from '../../helpers/assertions.js';
+import { assertEdgeUnauthorized, assertError, assertSandboxUnauthorized } from '../../helpers/assertions.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { MERCHANT, OTHER_MERCHANT, PUBLIC_URL, buildTestApp } from '../../helpers/harness.js';
-import type { TestApp } from '../../helpers/harness.js';
+import type { TestApp, TestResponse } from '../../helpers/harness.js';
 import { SANDBOX_TOKENS, SE_BILLING, createToken, orderCount, setSandboxStatus, tokenBody, tokenOrderBody, tokenPath, tokenStatus } from './tokens.js';
 
 const UNKNOWN_TOKEN = '00000000-0000-4000-8000-000000000000';
@@ -79,10 +79,9 @@ for (const dialect of await availableDialects()) {
           await t.patch(tokenPath(token.token_id, '/status'), { status: 'CANCELLED' }, { auth }),
           await t.post(SANDBOX_TOKENS, tokenBody(), { auth }),
         ];
-        for (const res of attempts) {
-          assertError(res, 401, 'UNAUTHORIZED');
-          assert.match(String(res.headers['www-authenticate']), /^Basic realm=/);
-        }
+        const [read, order, status, sandbox] = attempts as [TestResponse, TestResponse, TestResponse, TestResponse];
+        for (const res of [read, order, status]) assertEdgeUnauthorized(res, `${auth ? 'wrong password' : 'no credentials'}`);
+        assertSandboxUnauthorized(sandbox, 'sandbox');
       }
       assert.equal(await tokenStatus(t, token.token_id), 'ACTIVE');
       assert.equal(await orderCount(t), ordersBefore);
