@@ -28,6 +28,7 @@ interface ServeFlags {
   sandbox?: boolean;
   processes?: string;
   rateLimit?: string;
+  rateLimitLockout?: string;
 }
 
 const toInput = (flags: ServeFlags): ConfigInput => ({
@@ -41,6 +42,7 @@ const toInput = (flags: ServeFlags): ConfigInput => ({
   // A worker of `--processes N` is one process.
   processes: cluster.isWorker ? '1' : flags.processes,
   rateLimit: flags.rateLimit,
+  rateLimitLockout: flags.rateLimitLockout,
 });
 
 function fail(error: unknown): never {
@@ -61,6 +63,10 @@ program
   .option('--no-sandbox', 'do not serve /sandbox/v1 (env KLARNA_LOCAL_SANDBOX=false)')
   .option('--processes <n>', 'server processes sharing the port, or auto for one per CPU (env KLARNA_LOCAL_PROCESSES, default 1)')
   .option('--rate-limit <mode>', "Klarna's rate limits per merchant: playground|live|off, counted across the workers of --processes (env KLARNA_LOCAL_RATE_LIMIT, default off)")
+  .option(
+    '--rate-limit-lockout <scope>',
+    'once a quota is used up, refuse every request of the merchant until its window ends (merchant, as Klarna describes) or only that category (category) (env KLARNA_LOCAL_RATE_LIMIT_LOCKOUT, default merchant)',
+  )
   .action(async (flags: ServeFlags) => {
     let config;
     try {
@@ -162,7 +168,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   serveClusterMetrics();
-  if (config.rateLimit !== 'off') serveClusterRateLimits(RATE_LIMITS[config.rateLimit]);
+  if (config.rateLimit !== 'off') serveClusterRateLimits(RATE_LIMITS[config.rateLimit], config.rateLimitLockout);
   for (let i = 0; i < config.processes; i += 1) fork();
 }
 

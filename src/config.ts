@@ -7,6 +7,12 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 /** Klarna's rate limits of one environment, or none (src/modules/operations/rate-limit.ts). */
 export type RateLimitMode = 'off' | 'playground' | 'live';
 const RATE_LIMIT_MODES: readonly RateLimitMode[] = ['off', 'playground', 'live'];
+/**
+ * What is refused once a quota is used up: every request of the merchant until that window ends
+ * (Klarna's reading, the default), or only the requests of the exhausted category.
+ */
+export type RateLimitLockout = 'merchant' | 'category';
+const RATE_LIMIT_LOCKOUTS: readonly RateLimitLockout[] = ['merchant', 'category'];
 
 export interface MerchantCredential {
   readonly username: string;
@@ -34,6 +40,8 @@ export interface Config {
   readonly processes: number;
   /** Emulate Klarna's rate limits of this environment (429 TOO_MANY_REQUESTS), or not. */
   readonly rateLimit: RateLimitMode;
+  /** Whether a merchant over one quota is refused everything (`merchant`) or only that category. */
+  readonly rateLimitLockout: RateLimitLockout;
 }
 
 export class ConfigError extends Error {
@@ -57,6 +65,7 @@ export interface ConfigInput {
   callbackPollMs?: string | undefined;
   processes?: string | undefined;
   rateLimit?: string | undefined;
+  rateLimitLockout?: string | undefined;
 }
 
 export const DEFAULT_DATABASE_URL = `sqlite:${path.join('data', 'klarna-local.sqlite')}`;
@@ -82,7 +91,22 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   const callbackPollMs = parsePositiveInt('CALLBACK_POLL_MS', pick(flags.callbackPollMs, 'CALLBACK_POLL_MS') ?? '200');
   const processes = parseProcesses(pick(flags.processes, 'KLARNA_LOCAL_PROCESSES') ?? '1');
   const rateLimit = parseRateLimit(pick(flags.rateLimit, 'KLARNA_LOCAL_RATE_LIMIT') ?? 'off');
-  return { port, host, databaseUrl, publicUrl, publicUrlFromListen: publicUrlRaw === undefined, logLevel, merchants, sandbox, sweepIntervalMs, callbackPollMs, processes, rateLimit };
+  const rateLimitLockout = parseRateLimitLockout(pick(flags.rateLimitLockout, 'KLARNA_LOCAL_RATE_LIMIT_LOCKOUT') ?? 'merchant');
+  return {
+    port,
+    host,
+    databaseUrl,
+    publicUrl,
+    publicUrlFromListen: publicUrlRaw === undefined,
+    logLevel,
+    merchants,
+    sandbox,
+    sweepIntervalMs,
+    callbackPollMs,
+    processes,
+    rateLimit,
+    rateLimitLockout,
+  };
 }
 
 function parsePort(raw: string): number {
@@ -151,6 +175,12 @@ function parseRateLimit(raw: string): RateLimitMode {
   const mode = raw.toLowerCase() as RateLimitMode;
   if (!RATE_LIMIT_MODES.includes(mode)) throw new ConfigError('KLARNA_LOCAL_RATE_LIMIT', `"${raw}" is not one of ${RATE_LIMIT_MODES.join(', ')}`);
   return mode;
+}
+
+function parseRateLimitLockout(raw: string): RateLimitLockout {
+  const lockout = raw.toLowerCase() as RateLimitLockout;
+  if (!RATE_LIMIT_LOCKOUTS.includes(lockout)) throw new ConfigError('KLARNA_LOCAL_RATE_LIMIT_LOCKOUT', `"${raw}" is not one of ${RATE_LIMIT_LOCKOUTS.join(', ')}`);
+  return lockout;
 }
 
 function parseLogLevel(raw: string): LogLevel {

@@ -1,17 +1,19 @@
 /**
  * Klarna's rate limits, optionally (`--rate-limit playground|live`). Klarna counts requests per
  * merchant_id (not per credential) and per operation category, answers 429 TOO_MANY_REQUESTS once a
- * category's quota is used up, and tells the quota on every response in `X-Ratelimit-Limit`,
+ * quota is used up, and tells the quota on every response in `X-Ratelimit-Limit`,
  * `X-Ratelimit-Remaining` and `X-Ratelimit-Reset` (behaviour reference §0.3, docs/fidelity.md
  * "Rate limits").
  *
  * One fixed one-second window per merchant and category, started by the first request after the
- * previous window ended: once the quota is used, every request of that category is refused until the
- * window ends, as Klarna describes. Counts live in the process; under `serve --processes N` the
- * workers ask their primary, which counts for all of them. Separate `serve` processes on their own
- * ports count each for itself (sharing counts through the database would cost a write per request).
+ * previous window ended. Once a category's quota is used up, Klarna refuses **all** the merchant's
+ * requests until that window resets (lockout `merchant`, the default); lockout `category` refuses
+ * only that category's requests (`--rate-limit-lockout`). Counts live in the process; under
+ * `serve --processes N` the workers ask their primary, which counts for all of them. Separate `serve`
+ * processes on their own ports count each for itself (sharing counts through the database would
+ * cost a write per request).
  */
-import type { RateLimitMode } from '../../config.js';
+import type { RateLimitLockout, RateLimitMode } from '../../config.js';
 import { answerWorkers } from '../../platform/cluster-ipc.js';
 import { ApiError } from '../../platform/http/errors.js';
 
@@ -43,18 +45,28 @@ interface Window {
   used: number;
 }
 
+interface MerchantWindows {
+  /** One per category, indexed like RATE_LIMIT_CATEGORIES. */
+  windows: Window[];
+  /** Lockout `merchant`: until when every request is refused, and which category's quota ran out. */
+  lockedUntil: number;
+  lockedBy: RateLimitCategory;
+}
+
 export interface RateLimitVerdict {
   allowed: boolean;
   headers: Record<string, string>;
+  /** The category whose quota is used up (a refused request's own, or under lockout `merchant` another). */
+  exhausted?: RateLimitCategory;
 }
 
 export class RateLimiter {
-  /** Per merchant, one window per category (indexed like RATE_LIMIT_CATEGORIES). */
-  private readonly windows = new Map<string, Window[]>();
+  private readonly merchants = new Map<string, MerchantWindows>();
   private readonly limitHeaders: Record<RateLimitCategory, string>;
 
   constructor(
     private readonly limits: Readonly<Record<RateLimitCategory, number>>,
+    private readonly lockout: RateLimitLockout = 'merchant',
     private readonly now: () => number = Date.now,
   ) {
     // "<quota>, <quota>;w=<window seconds>", the form of Klarna's example.
@@ -63,13 +75,23 @@ export class RateLimiter {
 
   /** Counts one request; says whether it may proceed and which headers it gets. */
   take(merchantId: string, category: RateLimitCategory): RateLimitVerdict {
-    let windows = this.windows.get(merchantId);
-    if (!windows) {
-      windows = RATE_LIMIT_CATEGORIES.map(() => ({ endsAt: 0, used: 0 }));
-      this.windows.set(merchantId, windows);
+    let merchant = this.merchants.get(merchantId);
+    if (!merchant) {
+      merchant = { windows: RATE_LIMIT_CATEGORIES.map(() => ({ endsAt: 0, used: 0 })), lockedUntil: 0, lockedBy: category };
+      this.merchants.set(merchantId, merchant);
     }
-    const window = windows[RATE_LIMIT_CATEGORIES.indexOf(category)] as Window;
     const now = this.now();
+    const seconds = (until: number) => String(Math.max(1, Math.ceil((until - now) / 1000)));
+    // Locked out by another category's quota: refused without being counted, until that window ends.
+    if (now < merchant.lockedUntil) {
+      const reset = seconds(merchant.lockedUntil);
+      return {
+        allowed: false,
+        exhausted: merchant.lockedBy,
+        headers: { 'x-ratelimit-limit': this.limitHeaders[category], 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset, 'retry-after': reset },
+      };
+    }
+    const window = merchant.windows[RATE_LIMIT_CATEGORIES.indexOf(category)] as Window;
     if (now >= window.endsAt) {
       window.endsAt = now + WINDOW_MS;
       window.used = 0;
@@ -77,21 +99,23 @@ export class RateLimiter {
     const limit = this.limits[category];
     const allowed = window.used < limit;
     if (allowed) window.used += 1;
+    else if (this.lockout === 'merchant') {
+      merchant.lockedUntil = window.endsAt;
+      merchant.lockedBy = category;
+    }
     // Every response tells the quota left and when the window ends (whole seconds, as Klarna's example).
-    const headers = {
-      'x-ratelimit-limit': this.limitHeaders[category],
-      'x-ratelimit-remaining': String(limit - window.used),
-      'x-ratelimit-reset': String(Math.max(1, Math.ceil((window.endsAt - now) / 1000))),
-    };
-    return { allowed, headers };
+    const reset = seconds(window.endsAt);
+    const headers: Record<string, string> = { 'x-ratelimit-limit': this.limitHeaders[category], 'x-ratelimit-remaining': String(limit - window.used), 'x-ratelimit-reset': reset };
+    if (!allowed) headers['retry-after'] = reset;
+    return allowed ? { allowed, headers } : { allowed, headers, exhausted: category };
   }
 }
 
 /** The primary's counts for all workers of `serve --processes N` (cluster-ipc topic). */
 export const RATE_LIMIT_TOPIC = 'rate-limit';
 
-export function serveClusterRateLimits(limits: Readonly<Record<RateLimitCategory, number>>): void {
-  const limiter = new RateLimiter(limits);
+export function serveClusterRateLimits(limits: Readonly<Record<RateLimitCategory, number>>, lockout: RateLimitLockout): void {
+  const limiter = new RateLimiter(limits, lockout);
   answerWorkers(RATE_LIMIT_TOPIC, (payload) => {
     const { merchantId, category } = payload as { merchantId: string; category: RateLimitCategory };
     if (typeof merchantId !== 'string' || !RATE_LIMIT_CATEGORIES.includes(category)) throw new Error('malformed rate-limit question');
@@ -99,5 +123,14 @@ export function serveClusterRateLimits(limits: Readonly<Record<RateLimitCategory
   });
 }
 
-export const tooManyRequests = (category: RateLimitCategory, headers: Record<string, string>) =>
-  new ApiError(429, 'TOO_MANY_REQUESTS', [`Rate limit exceeded for ${category} operations; retry after the number of seconds in X-Ratelimit-Reset`], headers);
+export const tooManyRequests = (category: RateLimitCategory, exhausted: RateLimitCategory, headers: Record<string, string>) =>
+  new ApiError(
+    429,
+    'TOO_MANY_REQUESTS',
+    [
+      exhausted === category
+        ? `Rate limit exceeded for ${category} operations; retry after the number of seconds in Retry-After`
+        : `Rate limit exceeded for ${exhausted} operations: every request is refused until its window resets; retry after the number of seconds in Retry-After`,
+    ],
+    headers,
+  );

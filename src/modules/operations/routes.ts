@@ -50,7 +50,7 @@ export function instrumentRequests(app: App, deps: ModuleDeps): Metrics {
 
   const mode = deps.config.rateLimit;
   if (mode !== 'off') {
-    const limiter = new RateLimiter(RATE_LIMITS[mode]);
+    const limiter = new RateLimiter(RATE_LIMITS[mode], deps.config.rateLimitLockout);
     // Under `serve --processes N` the primary counts for all workers, so the quota holds for the port.
     const take = cluster.isWorker ? (merchantId: string, category: RateLimitCategory) => takeFromPrimary(limiter, merchantId, category, deps.logger) : null;
     app.addHook('onRequest', (request, reply, done) => {
@@ -59,7 +59,7 @@ export function instrumentRequests(app: App, deps: ModuleDeps): Metrics {
       const category = request.routeOptions.config.rateLimitCategory;
       if (!category) return done();
       const apply = (verdict: RateLimitVerdict) => {
-        if (!verdict.allowed) return done(tooManyRequests(category, verdict.headers));
+        if (!verdict.allowed) return done(tooManyRequests(category, verdict.exhausted ?? category, verdict.headers));
         reply.headers(verdict.headers);
         done();
       };
