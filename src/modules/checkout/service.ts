@@ -180,15 +180,18 @@ export class CheckoutService {
   }
 
   /**
-   * The shopper enters or changes e-mail and addresses. A changed billing country is announced to
-   * `country_change`, any other address change to `address_update` (never both for one change);
-   * the merchant's 200 answer updates the cart and shipping options.
+   * The shopper enters or changes e-mail and addresses. A billing country other than the one known
+   * before (the shopper's earlier billing country, else the merchant's prefilled one, else the
+   * purchase country) is announced to `country_change`; entering or changing an address otherwise,
+   * including a first address in the purchase country, to `address_update` (§2.4: never both for
+   * one change). The merchant's 200 answer updates the cart and shipping options.
    */
   async enterDetails(merchantId: string, orderId: string, input: Omit<ShopperInput, 'shipping_option_id'>): Promise<ShopperOutcome> {
     const order = await this.loadForShopper(merchantId, orderId);
     const before = shopperOf(order);
     const after = mergeShopper(order, before, input);
-    const billingCountryChanged = (after.billing_address?.country ?? '').toUpperCase() !== (before.billing_address?.country ?? order.data.billing_address?.country ?? '').toUpperCase();
+    const knownCountry = before.billing_address?.country ?? order.data.billing_address?.country ?? order.data.purchase_country;
+    const billingCountryChanged = (after.billing_address?.country ?? knownCountry).toUpperCase() !== knownCountry.toUpperCase();
     const addressChanged = !sameAddress(before.billing_address, after.billing_address) || !sameAddress(before.shipping_address, after.shipping_address);
     const urls = order.data.merchant_urls;
     let call: { kind: 'checkout.country_change' | 'checkout.address_update'; url: string } | null = null;

@@ -162,6 +162,69 @@ for (const dialect of await availableDialects()) {
       assert.equal(merchant.received.filter(received('/addr2')).length, 0);
     });
 
+    it('address_update, not country_change, for a first address in the purchase country (both URLs set); a later change of billing country calls country_change', async () => {
+      const urls = { address_update: `${merchant.url}/first-address`, country_change: `${merchant.url}/first-country` };
+      // The two callbacks answer different carts, so the one applied shows which was called.
+      const addressCart = cartWithShipping({ id: 'home', name: 'Home delivery', price: 4900, tax_amount: 980, tax_rate: 2500 });
+      const countryCart = cartWithShipping({ id: 'freight', name: 'Freight', price: 1900, tax_amount: 380, tax_rate: 2500 });
+      merchant.answer((request) => ({ status: 200, body: JSON.stringify(request.url.startsWith('/first-country') ? countryCart : addressCart) }));
+      const addressCalls = () => merchant.received.filter(received('/first-address'));
+      const countryCalls = () => merchant.received.filter(received('/first-country'));
+
+      // The checkout page (the same service method as the sandbox's completion): the shopper's first
+      // address, in the purchase country, then a move to another allowed billing country.
+      const res = await t.post('/checkout/v3/orders', checkoutBody(merchant.url, { billing_countries: ['SE', 'NO'], merchant_urls: merchantUrls(merchant.url, urls) }));
+      assert.equal(res.status, 201, res.body);
+      const { order_id: orderId, html_snippet: snippet } = res.json<{ order_id: string; html_snippet: string }>();
+      const token = new URL(/<iframe[^>]*\ssrc="([^"]+)"/.exec(snippet)?.[1] ?? '').searchParams.get('token') ?? '';
+      const details = (body: Record<string, unknown>) => t.post('/checkout/v3/page/api/details', { token, ...body }, { auth: null });
+
+      const first = await details({ email: SHOPPER.email, billing_address: SHOPPER.billing_address });
+      assert.equal(first.status, 200, first.body);
+      assert.deepEqual(first.json().outcome, { status: 'updated' });
+      assert.equal(addressCalls().length, 1, 'address_update for the first address');
+      assert.equal(countryCalls().length, 0, 'no country_change: SE is the purchase country');
+      validateCallbackRequest('checkout.address_update', addressCalls()[0]?.body ?? '');
+      assert.equal(addressCalls()[0]?.json().billing_address.country, 'SE');
+      let read = (await t.get(`/checkout/v3/orders/${orderId}`)).json();
+      assert.equal(read.order_amount, 17400, 'the merchant\'s repriced cart is applied');
+      assert.deepEqual(read.order_lines.map((l: { reference: string }) => l.reference), ['SKU-1', 'SKU-2', 'home']);
+
+      const moved = await details({ billing_address: { ...SHOPPER.billing_address, country: 'NO' } });
+      assert.deepEqual(moved.json().outcome, { status: 'updated' }, moved.body);
+      assert.equal(countryCalls().length, 1, 'country_change for SE → NO');
+      assert.equal(addressCalls().length, 1, 'not address_update as well');
+      validateCallbackRequest('checkout.country_change', countryCalls()[0]?.body ?? '');
+      assert.equal(countryCalls()[0]?.json().billing_address.country, 'NO');
+      read = (await t.get(`/checkout/v3/orders/${orderId}`)).json();
+      assert.equal(read.order_amount, 14400, 'the country_change answer is applied');
+
+      // Another street in the same (new) country is an address change again.
+      assert.deepEqual((await details({ billing_address: { ...SHOPPER.billing_address, country: 'NO', street_address: 'Storgata 2' } })).json().outcome, { status: 'updated' });
+      assert.equal(addressCalls().length, 2);
+      assert.equal(countryCalls().length, 1);
+
+      // The sandbox's completion: a first address in the purchase country goes to address_update too,
+      // and the purchased order carries the merchant's cart.
+      const sandboxOrder = await create({ billing_countries: ['SE', 'NO'] }, urls);
+      const done = await complete(sandboxOrder);
+      assert.equal(done.json().status, 'checkout_complete', done.body);
+      assert.equal(addressCalls().length, 3);
+      assert.equal(countryCalls().length, 1);
+      const placed = await t.getOrder(sandboxOrder);
+      assert.equal(placed.order_amount, 17400);
+      assert.equal(placed.order_lines.length, 3);
+    });
+
+    it('country_change when the shopper\'s billing country differs from the merchant\'s prefilled one, even if it is the purchase country', async () => {
+      const urls = { address_update: `${merchant.url}/prefill-address`, country_change: `${merchant.url}/prefill-country` };
+      const orderId = await create({ billing_countries: ['SE', 'NO'], billing_address: { ...SHOPPER.billing_address, country: 'NO' } }, urls);
+      const res = await complete(orderId);
+      assert.equal(res.json().status, 'checkout_complete', res.body);
+      assert.equal(merchant.received.filter(received('/prefill-country')).length, 1);
+      assert.equal(merchant.received.filter(received('/prefill-address')).length, 0);
+    });
+
     it('shipping_option_update: the merchant reprices; without the callback the chosen option becomes a shipping line', async () => {
       const repriced = await create({ shipping_options: SHIPPING_OPTIONS }, { shipping_option_update: `${merchant.url}/shipping` });
       merchant.answer((request) => ({ status: 200, body: JSON.stringify(cartWithShipping(request.json().selected_shipping_option)) }));
