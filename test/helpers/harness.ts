@@ -58,6 +58,10 @@ export interface TestApp {
   getOrder(orderId: string): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   advanceClock(seconds: number): Promise<string>;
   close(): Promise<void>;
+  /** Log lines written (JSON text), when built with `captureLogs`. */
+  logs: string[];
+  /** Listens on 127.0.0.1 (a free port) for tests that need a real socket; returns the port. */
+  listen(): Promise<number>;
 }
 
 /** A valid Payments-shaped order body: two lines, Swedish market, 25% VAT. */
@@ -96,7 +100,14 @@ export function isBareError(url: string, status: number, body: string): boolean 
 /** Klarna's merchant APIs (not the sandbox, the shopper pages or the operations routes). */
 export const KLARNA_API = /^\/(?:ordermanagement\/|payments\/|customer-token\/|checkout\/v3\/orders(?:[/?]|$))/;
 
-export async function buildTestApp(options: { dialect: TestDialect; config?: Record<string, string> }): Promise<TestApp> {
+export interface TestAppOptions {
+  dialect: TestDialect;
+  config?: Record<string, string>;
+  /** Keep the JSON log lines the app writes at this level and above (TestApp.logs), instead of LOG_LEVEL. */
+  captureLogs?: 'warn' | 'info' | 'debug';
+}
+
+export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
   const database = await createTestDatabase(options.dialect);
   const config = loadConfig(
     { databaseUrl: database.url, publicUrl: PUBLIC_URL, port: '0', logLevel: process.env.LOG_LEVEL ?? 'silent', ...options.config },
@@ -106,7 +117,8 @@ export async function buildTestApp(options: { dialect: TestDialect; config?: Rec
   await migrateToLatest(db);
   await provisionMerchants(db, [MERCHANT, OTHER_MERCHANT], Date.now());
   const clock = new Clock(db);
-  const logger = pino({ level: config.logLevel });
+  const logs: string[] = [];
+  const logger = options.captureLogs ? pino({ level: options.captureLogs }, { write: (line: string) => void logs.push(line) }) : pino({ level: config.logLevel });
   const app = await buildApp({ config, db, clock, authenticator: new Authenticator(db), logger });
 
   const request = async (opts: RequestOptions): Promise<TestResponse> => {
@@ -152,6 +164,13 @@ export async function buildTestApp(options: { dialect: TestDialect; config?: Rec
   const testApp: TestApp = {
     dialect: options.dialect,
     app,
+    logs,
+    async listen() {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const address = app.server.address();
+      if (address === null || typeof address === 'string') throw new Error('not listening on a TCP port');
+      return address.port;
+    },
     db,
     clock,
     config,

@@ -159,7 +159,7 @@ for (const dialect of await availableDialects()) {
     });
 
     describe('what clients send that must be tolerated', () => {
-      it('a GET carrying a stray {} body with Content-Type application/json gets 200', async () => {
+      it('a GET carrying a framed {} body (Content-Length) with Content-Type application/json gets 200 (unframed stray bodies: test/wire)', async () => {
         const order = await t.createOrder();
         const res = await t.request({ url: orderPath(order.order_id), payload: '{}', headers: { 'content-type': 'application/json' } });
         assert.equal(res.status, 200, res.body);
