@@ -19,17 +19,11 @@ export const StringEnum = <const T extends readonly string[]>(values: T) =>
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 
-export const ORDER_LINE_TYPES = [
-  'physical',
-  'discount',
-  'shipping_fee',
-  'sales_tax',
-  'digital',
-  'gift_card',
-  'store_credit',
-  'surcharge',
-  'return_fee',
-] as const;
+/** The line types of a purchase (Payments, Checkout, Customer Token orders, sandbox orders), §0.5. */
+export const PURCHASE_LINE_TYPES = ['physical', 'discount', 'shipping_fee', 'sales_tax', 'digital', 'gift_card', 'store_credit', 'surcharge'] as const;
+
+/** Order Management's line types: a purchase's, and `return_fee`, which only a refund may carry (§0.5, §1.6). */
+export const ORDER_LINE_TYPES = [...PURCHASE_LINE_TYPES, 'return_fee'] as const;
 export type OrderLineType = (typeof ORDER_LINE_TYPES)[number];
 
 export const ProductIdentifiers = Type.Object({
@@ -66,6 +60,18 @@ export const OrderLine = Type.Object({
   subscription: opt(Subscription),
 });
 export type OrderLine = Static<typeof OrderLine>;
+
+/**
+ * A line of a purchase, as Payments, Checkout and the sandbox's orders accept it (§0.5): `name` is
+ * 1–255 characters, and `return_fee` is refused (it belongs to Order Management refunds), both
+ * 400 BAD_VALUE naming `order_lines[i].name` / `order_lines[i].type`, as Customer Token orders answer.
+ */
+export const PurchaseOrderLine = Type.Object({
+  ...OrderLine.properties,
+  type: opt(StringEnum(PURCHASE_LINE_TYPES)),
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+});
+export type PurchaseOrderLine = Static<typeof PurchaseOrderLine>;
 
 /** Address as Order Management stores and returns it. */
 export const Address = Type.Object({

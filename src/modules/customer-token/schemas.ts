@@ -5,7 +5,7 @@
  */
 import { Type } from 'typebox';
 import type { Static, TSchema } from 'typebox';
-import { Customer, MAX_AMOUNT, MAX_ORDER_LINES, MAX_QUANTITY, ProductIdentifiers, StringEnum, Subscription } from '../../kernel/schemas.js';
+import { Customer, MAX_AMOUNT, MAX_ORDER_LINES, MAX_QUANTITY, PURCHASE_LINE_TYPES, ProductIdentifiers, StringEnum, Subscription } from '../../kernel/schemas.js';
 import { TOKEN_PAYMENT_METHOD_TYPES, TOKEN_STATUSES } from './token.js';
 
 const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
@@ -39,11 +39,10 @@ export type TokenAddress = Static<typeof TokenAddress>;
 
 /** Line amounts are bounded at 100 000 000 minor units here (Order Management allows 200 000 000). */
 const TOKEN_MAX_LINE_AMOUNT = 100_000_000;
-const LINE_TYPES = ['physical', 'discount', 'shipping_fee', 'sales_tax', 'digital', 'gift_card', 'store_credit', 'surcharge'] as const;
 
 /** A line of a token order; negative prices and totals are allowed for discount lines (§0.5). */
 export const TokenOrderLine = Type.Object({
-  type: opt(StringEnum(LINE_TYPES)),
+  type: opt(StringEnum(PURCHASE_LINE_TYPES)),
   reference: opt(str(256)),
   name: Type.String({ minLength: 1, maxLength: 255 }),
   quantity: Type.Integer({ minimum: 0, maximum: MAX_QUANTITY }),

@@ -1,7 +1,7 @@
 /** Bodies of the sandbox API (not part of Klarna's surface). */
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import { Address, Customer, InitialPaymentMethod, MAX_AMOUNT, MAX_ORDER_LINES, OrderLine, StringEnum } from '../../kernel/schemas.js';
+import { Address, Customer, InitialPaymentMethod, MAX_AMOUNT, MAX_ORDER_LINES, PurchaseOrderLine, StringEnum } from '../../kernel/schemas.js';
 import { FRAUD_STATUSES } from '../order-management/order.js';
 import { MAX_CLOCK_ADVANCE_SECONDS } from '../../platform/clock.js';
 import { RELEASE_STATUSES } from '../merchants/merchant.js';
@@ -18,7 +18,7 @@ export const SandboxOrderBody = Type.Object({
   locale: Type.String({ minLength: 2, maxLength: 16 }),
   order_amount: Type.Integer({ minimum: 0, maximum: MAX_AMOUNT }),
   order_tax_amount: Type.Integer({ minimum: 0, maximum: MAX_AMOUNT }),
-  order_lines: Type.Array(OrderLine, { minItems: 1, maxItems: MAX_ORDER_LINES }),
+  order_lines: Type.Array(PurchaseOrderLine, { minItems: 1, maxItems: MAX_ORDER_LINES }),
   billing_address: opt(Address),
   shipping_address: opt(Address),
   customer: opt(Customer),
