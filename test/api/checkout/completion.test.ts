@@ -352,7 +352,9 @@ for (const dialect of await availableDialects()) {
       await t.advanceClock(10 * MINUTE);
       assert.equal((await t.getOrder(pending)).fraud_status, 'ACCEPTED');
       const [note] = await merchant.waitFor(1, (r) => r.url === `/notify?id=${pending}`);
-      assert.deepEqual(note?.json(), { order_id: pending, event_type: 'FRAUD_RISK_ACCEPTED' });
+      // The decision time: the order's creation (at completion) plus the shopper's 10 minutes, on the sandbox clock.
+      const decidedAt = new Date(Date.parse((await t.getOrder(pending)).created_at) + 10 * MINUTE * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      assert.deepEqual(note?.json(), { order_id: pending, event_type: 'FRAUD_RISK_ACCEPTED', decided_at: decidedAt });
     });
   });
 }

@@ -258,7 +258,9 @@ for (const dialect of await availableDialects()) {
       const [notification] = await merchant.waitFor(1, (r) => r.url.includes(order_id));
       assert.equal(notification?.method, 'POST');
       assert.equal(notification?.url, `/klarna/notify?order=${order_id}`);
-      assert.deepEqual(notification?.json(), { order_id, event_type: 'FRAUD_RISK_ACCEPTED' });
+      // The decision time: the order's creation plus the shopper's 5 minutes, on the sandbox clock.
+      const decidedAt = new Date(Date.parse(order.created_at) + 5 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      assert.deepEqual(notification?.json(), { order_id, event_type: 'FRAUD_RISK_ACCEPTED', decided_at: decidedAt });
 
       // Now it can be captured.
       const capture = await t.post(om(order_id, '/captures'), { captured_amount: 10875 });
@@ -277,7 +279,8 @@ for (const dialect of await availableDialects()) {
       assert.equal(order.fraud_status, 'REJECTED');
       assert.equal(order.status, 'CANCELLED');
       const [notification] = await merchant.waitFor(1, (r) => r.url.includes(order_id));
-      assert.deepEqual(notification?.json(), { order_id, event_type: 'FRAUD_RISK_REJECTED' });
+      const decidedAt = new Date(Date.parse(order.created_at) + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      assert.deepEqual(notification?.json(), { order_id, event_type: 'FRAUD_RISK_REJECTED', decided_at: decidedAt });
     });
   });
 }

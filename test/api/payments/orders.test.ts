@@ -14,6 +14,9 @@ import type { FakeMerchant } from '../../helpers/merchant-server.js';
 
 const MINUTE = 60;
 
+/** An ISO time (whole seconds, Z) plus some minutes, as klarna-local writes times. */
+const minutesAfter = (iso: string, minutes: number): string => new Date(Date.parse(iso) + minutes * MINUTE * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 
 /** The create-order body a merchant sends: the session's order data. */
 const orderRequest = (overrides: Record<string, unknown> = {}) => {
@@ -263,7 +266,8 @@ for (const dialect of await availableDialects()) {
       const [notification] = await merchant.waitFor(1, (r) => r.url.startsWith('/klarna/notify'));
       assert.equal(notification?.url, `/klarna/notify?order=${orderId}`);
       assert.equal(notification?.method, 'POST');
-      assert.deepEqual(notification?.json(), { order_id: orderId, event_type: 'FRAUD_RISK_ACCEPTED' });
+      const placedAt = (await t.getOrder(orderId)).created_at as string;
+      assert.deepEqual(notification?.json(), { order_id: orderId, event_type: 'FRAUD_RISK_ACCEPTED', decided_at: minutesAfter(placedAt, 5) });
       assert.equal((await t.post(`/ordermanagement/v1/orders/${orderId}/captures`, { captured_amount: 100 })).status, 201);
 
       const events = (await t.get(`/sandbox/v1/events?order_id=${orderId}`)).json().events;
@@ -271,6 +275,31 @@ for (const dialect of await availableDialects()) {
       assert.equal(sent.payload.status, 'delivered');
       assert.equal(sent.payload.attempts.length, 1);
       assert.equal(sent.payload.attempts[0].response_status, 200);
+    });
+
+    it('notification decided_at: the time of the fraud decision on the sandbox clock, not of the delivery; a retry sends the same body', async () => {
+      const urls = { notification: `${merchant.url}/klarna/decided?order={order.id}` };
+      const { token } = await authorized({ merchant_urls: urls }, { email: 'customer+pend-reject-07@email.us' });
+      const res = await placeOrder(token);
+      assert.equal(res.status, 200, res.body);
+      const orderId: string = res.json().order_id;
+      const placedAt = (await t.getOrder(orderId)).created_at as string;
+      const isNotification = (r: { url: string }) => r.url.startsWith('/klarna/decided');
+      let calls = 0;
+      merchant.answer((request) => (isNotification(request) && calls++ === 0 ? { status: 500 } : { status: 200 }));
+      try {
+        // The order is next looked at two hours later: the decision was due after 7 minutes.
+        await t.advanceClock(2 * 60 * MINUTE);
+        assert.equal((await t.getOrder(orderId)).fraud_status, 'REJECTED');
+        await t.advanceClock(MINUTE); // the policy's first retry
+        const [first, retry] = await merchant.waitFor(2, isNotification);
+        const expected = { order_id: orderId, event_type: 'FRAUD_RISK_REJECTED', decided_at: minutesAfter(placedAt, 7) };
+        assert.deepEqual(first?.json(), expected);
+        assert.deepEqual(retry?.json(), expected, 'the retry carries the same decision time');
+        assert.match(expected.decided_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      } finally {
+        merchant.answer({ status: 200 });
+      }
     });
 
     it('+pend-reject-01: REJECTED after a minute, the order is cancelled and the merchant told', async () => {

@@ -1,11 +1,12 @@
 /**
  * A PENDING fraud status resolves on its own (test data, behaviour reference §1.4 and §9.1): at
  * `fraud_decision_at` the order becomes ACCEPTED or REJECTED and Klarna notifies
- * `merchant_urls.notification`. Applied by whoever touches the order first once it is due: a write
+ * `merchant_urls.notification` with `{order_id, event_type, decided_at}`. Applied by whoever touches the order first once it is due: a write
  * (before it decides), the background sweep, or a sandbox clock advance.
  */
 import type { Db } from '../../../platform/db/database.js';
 import type { Sql } from '../../../platform/db/sql.js';
+import { toIso } from '../../../platform/clock.js';
 import { NOTIFICATION_CALLBACK_POLICY, enqueueCallback, substitutePlaceholders } from '../../../platform/outbox/callbacks.js';
 import type { OrderRecord } from '../order.js';
 import { assertTransition, isOpenStatus } from '../order.js';
@@ -22,6 +23,8 @@ export async function applyDueFraudDecision(sql: Sql, order: OrderRecord, now: n
   if (order.fraud_status !== 'PENDING' || order.fraud_decision === null || order.fraud_decision_at === null) return false;
   if (order.fraud_decision_at > now) return false;
   const decision = order.fraud_decision;
+  // The decision's own time (not when it is applied or delivered), so every retry carries the same value.
+  const decidedAt = order.fraud_decision_at;
   const status = decision === 'REJECTED' && isOpenStatus(order.status) && order.captured_amount === 0 ? 'CANCELLED' : order.status;
   assertTransition(order.status, status);
   await updateOrder(sql, order, { fraud_status: decision, fraud_decision: null, fraud_decision_at: null, status }, now);
@@ -32,7 +35,8 @@ export async function applyDueFraudDecision(sql: Sql, order: OrderRecord, now: n
       kind: 'order.notification',
       order_id: order.order_id,
       url: substitutePlaceholders(url, { 'order.id': order.order_id, 'checkout.order.id': order.order_id }),
-      body: { order_id: order.order_id, event_type: FRAUD_EVENT_TYPES[decision] },
+      // Klarna documents the decision time but not its key (§11.13): `decided_at` is klarna-local's name.
+      body: { order_id: order.order_id, event_type: FRAUD_EVENT_TYPES[decision], decided_at: toIso(decidedAt) },
       policy: NOTIFICATION_CALLBACK_POLICY,
       due_at: now,
       now,
