@@ -28,7 +28,11 @@ export const MARKET_CURRENCIES: Readonly<Record<string, readonly string[]>> = {
   US: ['USD'],
 };
 
-export const LOCALE_PATTERN = /^[a-z]{2,3}(-[A-Za-z]{2})?$/i;
+/**
+ * A locale as Klarna describes it (RFC 1766, "its value consists of language-country", e.g. sv-SE,
+ * en-GB): a language alone ("sv") or a word ("foo") is `Bad value: locale` (§0.5).
+ */
+export const LOCALE_PATTERN = /^[a-z]{2,3}-[a-z]{2}$/i;
 
 /** Field names that are wrong in a country/currency/locale triple, in Klarna's message order. */
 export function marketErrors(purchaseCountry: string, purchaseCurrency: string, locale: string | undefined): string[] {

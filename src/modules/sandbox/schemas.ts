@@ -15,7 +15,8 @@ const opt = Type.Optional;
 export const SandboxOrderBody = Type.Object({
   purchase_country: Type.String({ minLength: 2, maxLength: 2 }),
   purchase_currency: Type.String({ minLength: 3, maxLength: 3 }),
-  locale: Type.String({ minLength: 2, maxLength: 16 }),
+  /** Checked against Klarna's locale rule (marketErrors), which answers `Bad value: locale`. */
+  locale: Type.String({ maxLength: 16 }),
   order_amount: Type.Integer({ minimum: 0, maximum: MAX_AMOUNT }),
   order_tax_amount: Type.Integer({ minimum: 0, maximum: MAX_AMOUNT }),
   order_lines: Type.Array(PurchaseOrderLine, { minItems: 1, maxItems: MAX_ORDER_LINES }),

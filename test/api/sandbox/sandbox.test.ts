@@ -145,6 +145,18 @@ for (const dialect of await availableDialects()) {
       assert.deepEqual(await refused(t, orderBody({ locale: 'sv_SE' })), ['Bad value: locale']);
     });
 
+    it('a locale that is not language-country (foo, sv, empty) gets 400 "Bad value: locale"; sv-SE and en-GB are accepted', async () => {
+      for (const locale of ['foo', 'sv', '']) {
+        assert.deepEqual(await refused(t, orderBody({ locale })), ['Bad value: locale'], JSON.stringify(locale));
+      }
+      for (const locale of ['sv-SE', 'en-GB']) {
+        const res = await t.post('/sandbox/v1/orders', orderBody({ locale }));
+        assert.equal(res.status, 201, res.body);
+        assert.equal(res.json().locale, locale);
+        assert.equal((await t.getOrder(res.json().order_id)).locale, locale);
+      }
+    });
+
     it('several wrong values are named together in one 400', async () => {
       const messages = await refused(t, orderBody({ order_amount: 1, order_tax_amount: 1, locale: 'not a locale' }));
       assert.deepEqual([...messages].sort(), ['Bad value: locale', 'Bad value: order_amount', 'Bad value: order_tax_amount']);
