@@ -25,7 +25,7 @@ const withSecond = (lines: Line[], change: Line): Line[] => lines.map((line, i) 
 const REFUSED: { what: string; change: Line; message: RegExp }[] = [
   { what: 'an empty name', change: { name: '' }, message: /^Bad value: order_lines\[1\]\.name\b/ },
   // Over-long values get the size wording of every schema (field path without indexes).
-  { what: 'a name of 256 characters', change: { name: 'n'.repeat(256) }, message: /^The size of the order_lines\/name value must be between 0 and 255$/ },
+  { what: 'a name of 256 characters', change: { name: 'n'.repeat(256) }, message: /^Bad value: order_lines\[1\]\.name \(must NOT have more than 255 characters\)$/ },
   { what: 'a return_fee line', change: { type: 'return_fee' }, message: /^Bad value: order_lines\[1\]\.type\b/ },
 ];
 

@@ -20,6 +20,15 @@ export function fieldPath(instancePath: string, missingProperty?: string): strin
   return out === '' ? 'body' : out;
 }
 
+/**
+ * Payments-style APIs name a too-long field by its path (`Bad value: order_lines[1].name (…)`), not in
+ * Order Management's size wording, which drops the line's index.
+ */
+function describeBadValue(error: FastifySchemaValidationError): string {
+  if (error.keyword !== 'maxLength') return describe(error);
+  return `Bad value: ${fieldPath(error.instancePath)} (${error.message ?? 'invalid'})`;
+}
+
 function describe(error: FastifySchemaValidationError): string {
   const params = error.params as Record<string, unknown>;
   const missing = typeof params.missingProperty === 'string' ? params.missingProperty : undefined;
@@ -48,7 +57,7 @@ export function validationError(errors: readonly FastifySchemaValidationError[],
     // A body that is not an object at all (`["wrong order data"]`, `null`, `42`) is a malformed request,
     // not a bad field: Klarna answers it 400 BAD_REQUEST (its Checkout SDK's tests expect exactly that).
     if (bodySent && errors.some((e) => e.instancePath === '' && e.keyword === 'type')) return badRequest('The request body must be a JSON object');
-    return new ApiError(400, 'BAD_VALUE', [...new Set(errors.slice(0, 20).map(describe))]);
+    return new ApiError(400, 'BAD_VALUE', [...new Set(errors.slice(0, 20).map(describeBadValue))]);
   }
   const messages = [...new Set(errors.slice(0, 20).map(describe))];
   return new ApiError(422, 'UNPROCESSABLE_ENTITY', messages);

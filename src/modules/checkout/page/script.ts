@@ -205,8 +205,6 @@ export const CHECKOUT_SCRIPT = String.raw`/* klarna-local checkout page */
     messages.forEach(function (text) {
       var m = /^Bad value: ([A-Za-z0-9_.\[\]]+)/.exec(text) || /^([A-Za-z0-9_.\[\]]+) is required$/.exec(text);
       if (m) fields.push(m[1]);
-      var size = /^The size of the ([A-Za-z0-9_\/]+) value/.exec(text);
-      if (size) fields.push(size[1].replace(/\//g, '.'));
     });
     return fields;
   }

@@ -1,8 +1,9 @@
 /**
  * A PENDING fraud status resolves on its own (test data, behaviour reference §1.4 and §9.1): at
  * `fraud_decision_at` the order becomes ACCEPTED or REJECTED and Klarna notifies
- * `merchant_urls.notification` with `{order_id, event_type, decided_at}`. Applied by whoever touches the order first once it is due: a write
- * (before it decides), the background sweep, or a sandbox clock advance.
+ * `merchant_urls.notification` with `{order_id, event_type, decided_at}`. Applied by whoever touches
+ * the order first once it is due: a write (before it decides), the background sweep, or a sandbox
+ * clock advance.
  */
 import type { Db } from '../../../platform/db/database.js';
 import type { Sql } from '../../../platform/db/sql.js';
