@@ -4,22 +4,16 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController } from 'fastify';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Logger } from 'pino';
-import type { Config } from './config.js';
-import type { Db } from './platform/db/database.js';
-import type { Clock } from './platform/clock.js';
+import type { App, AppDeps, ModuleDeps } from './platform/app.js';
 import { CallbackDispatcher } from './platform/outbox/dispatcher.js';
 import { loggableUrl } from './platform/logging.js';
 import { isDatabaseUnavailable } from './platform/db/unavailable.js';
-import type { AuthenticatedMerchant, Authenticator } from './platform/http/auth.js';
 import { ApiError, badRequest, edgeUnauthorized, envelope, internalError, methodNotAllowed, notFoundRoute, requestTooLarge, temporarilyUnavailable, unauthorized, unsupportedMediaType } from './platform/http/errors.js';
 import { KlarnaServerResponse, handleClientError } from './platform/http/wire.js';
 import type { ClientErrorHooks } from './platform/http/wire.js';
-import type { ValidationStyle } from './platform/http/validation.js';
 import { validationError } from './platform/http/validation.js';
 import { registerOrderManagementRoutes } from './modules/order-management/routes.js';
 import { registerSandboxRoutes } from './modules/sandbox/routes.js';
@@ -34,38 +28,6 @@ import { registerShopperRoutes } from './modules/shopper/routes.js';
 /** Largest accepted request body. 1000 fully described order lines fit well inside it. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 const CORRELATION_HEADER = 'klarna-correlation-id';
-
-export interface AppDeps {
-  config: Config;
-  db: Db;
-  clock: Clock;
-  authenticator: Authenticator;
-  logger: Logger;
-  /** Delivers merchant callbacks; buildApp creates one when none is given, started and stopped with the app. */
-  dispatcher?: CallbackDispatcher;
-}
-
-/** What every module's routes receive. */
-export interface ModuleDeps extends AppDeps {
-  dispatcher: CallbackDispatcher;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    dispatcher: CallbackDispatcher;
-  }
-  interface FastifyRequest {
-    merchant: AuthenticatedMerchant | null;
-  }
-  interface FastifyContextConfig {
-    /** Whether the route needs a merchant's Basic credentials (default true). */
-    auth?: boolean;
-    /** How request-schema violations are answered (default: 422 UNPROCESSABLE_ENTITY). */
-    validationStyle?: ValidationStyle;
-  }
-}
-
-export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   // What the HTTP parser refuses is logged and counted; the metrics exist once the hooks are added.

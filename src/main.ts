@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { localUrl } from './config.js';
 import { buildApp } from './app.js';
 import { loggableUrl } from './platform/logging.js';
-import type { App } from './app.js';
+import type { App } from './platform/app.js';
 import { migrateToLatest, openDatabase } from './platform/db/database.js';
 import type { Db } from './platform/db/database.js';
 import { Clock } from './platform/clock.js';

@@ -4,7 +4,7 @@
  * statement, and the operation's context. Modules add only what is theirs around it.
  */
 import type { FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../platform/app.js';
 import type { WriteResult } from '../platform/http/idempotency.js';
 import { readIdempotencyKey, runWrite } from '../platform/http/idempotency.js';
 import { parseSettings } from './merchants/merchant.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { buildApp } from '../../src/app.js';
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/platform/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { Config } from '../../src/config.js';
 import { Clock } from '../../src/platform/clock.js';

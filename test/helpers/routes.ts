@@ -4,7 +4,7 @@
  * test checks this table against the routes the app itself registers (registeredRoutes), so it
  * cannot fall behind; the isolation and fuzz tests iterate it.
  */
-import type { App } from '../../src/app.js';
+import type { App } from '../../src/platform/app.js';
 import { TOKEN_STATUSES } from '../../src/modules/customer-token/token.js';
 import { FRAUD_STATUSES } from '../../src/modules/order-management/order.js';
 import { orderBody } from './harness.js';

@@ -1,6 +1,6 @@
 /** Checkout v3: the 4 operations, the sandbox's shopper completion, and the push's stop condition. */
 import type { FastifyRequest } from 'fastify';
-import type { App, ModuleDeps } from '../../app.js';
+import type { App, ModuleDeps } from '../../platform/app.js';
 import type { AuthenticatedMerchant } from '../../platform/http/auth.js';
 import { sendResult } from '../order-management/routes.js';
 import { CheckoutCreateBody, CheckoutParams, CheckoutUpdateBody, ShopperInput } from './schemas.js';

@@ -5,7 +5,7 @@
  * (outside any transaction, as the shopper waits) and then apply the answer in one transaction.
  */
 import { Value } from 'typebox/value';
-import type { ModuleDeps } from '../../app.js';
+import type { ModuleDeps } from '../../platform/app.js';
 import { MS_PER_SECOND } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db/sql.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';

@@ -1,6 +1,6 @@
 /** Customer Token API v1: the three operations, each a thin edge over its operation. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App, ModuleDeps } from '../../app.js';
+import type { App, ModuleDeps } from '../../platform/app.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';
 import { requestWrite, runMerchantWrite } from '../merchant-write.js';
 import type { OperationContext } from '../order-management/operations/context.js';

@@ -3,7 +3,7 @@
  * Payments flow, read everything it was made from, and suspend, reinstate or cancel it as Klarna
  * would. JSON, the merchant's Basic credentials, Klarna's error envelope, 400 BAD_VALUE for bad bodies.
  */
-import type { App, ModuleDeps } from '../../app.js';
+import type { App, ModuleDeps } from '../../platform/app.js';
 import { createSandboxToken, readSandboxToken, setSandboxTokenStatus } from './operations/sandbox-tokens.js';
 import { merchantOf, tokenUrl, tokenWriter } from './routes.js';
 import { SandboxTokenBody, SandboxTokenParams, SandboxTokenStatusBody } from './schemas.js';

@@ -3,7 +3,7 @@
  * optional rate limit.
  */
 import cluster from 'node:cluster';
-import type { App, ModuleDeps } from '../../app.js';
+import type { App, ModuleDeps } from '../../platform/app.js';
 import { ping } from '../../platform/db/database.js';
 import { temporarilyUnavailable } from '../../platform/http/errors.js';
 import { Metrics } from './metrics.js';

@@ -3,6 +3,7 @@
  * stored facts (captures and refunds are rows; totals come from `deriveAmounts`).
  */
 import type { Address, Customer, InitialPaymentMethod, OrderLine, ShippingInfo } from '../../kernel/schemas.js';
+import type { ExtendDueDateOption, MerchantSettings } from '../merchants/merchant.js';
 
 export const ORDER_STATUSES = ['AUTHORIZED', 'PART_CAPTURED', 'CAPTURED', 'CANCELLED', 'EXPIRED', 'CLOSED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -156,3 +157,15 @@ export const NO_EXTENSION_METHODS: ReadonlySet<string> = new Set(['PAY_BY_CARD',
 
 /** Countries where refunds may carry a `return_fee` line (§1.6). */
 export const RETURN_FEE_COUNTRIES: ReadonlySet<string> = new Set(['AT', 'DE', 'DK', 'FI', 'FR', 'NL', 'NO', 'SE']);
+
+/**
+ * Options are offered for a capture of a pay-later order that has not been extended yet and still
+ * has something left to pay; otherwise the list is empty (Klarna: "no extension possible now").
+ */
+export function dueDateOptions(order: Pick<OrderRecord, 'initial_payment_method'>, capture: CaptureRecord, settings: MerchantSettings): ExtendDueDateOption[] {
+  const method = order.initial_payment_method?.type;
+  if (method === undefined || !PAY_LATER_METHODS.has(method)) return [];
+  if (capture.due_date_extension_days !== null) return [];
+  if (capture.refunded_amount >= capture.captured_amount) return [];
+  return settings.extend_due_date_options.map((o) => ({ ...o }));
+}

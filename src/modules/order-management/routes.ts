@@ -1,6 +1,6 @@
 /** Order Management v1: the 18 operations, each a thin edge over its operation. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App, AppDeps } from '../../app.js';
+import type { App, AppDeps } from '../../platform/app.js';
 import { ErrorEnvelope } from '../../kernel/schemas.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';
 import { readSettings } from '../merchants/merchant.js';

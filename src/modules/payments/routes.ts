@@ -1,6 +1,6 @@
 /** Payments v1: the 6 operations, and the sandbox's shopper authorization; each a thin edge over its operation. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App, ModuleDeps } from '../../app.js';
+import type { App, ModuleDeps } from '../../platform/app.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';
 import { readIdempotencyKey } from '../../platform/http/idempotency.js';
 import { loadInstanceSecret } from '../../platform/secrets.js';

@@ -3,7 +3,7 @@
  * merchant's credentials): see the session it is for, and authorize it. Used by klarna-local's
  * widget (src/modules/shopper).
  */
-import type { ModuleDeps } from '../../app.js';
+import type { ModuleDeps } from '../../platform/app.js';
 import { ApiError } from '../../platform/http/errors.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';
 import { readSettings } from '../merchants/merchant.js';

@@ -2,7 +2,7 @@
  * The sandbox API: what tests need that Klarna keeps behind its own walls. JSON, the merchant's
  * Basic credentials, answered with Klarna's error envelope.
  */
-import type { App, ModuleDeps } from '../../app.js';
+import type { App, ModuleDeps } from '../../platform/app.js';
 import { toIso } from '../../platform/clock.js';
 import { callbackEvents, orderTimeline } from './events.js';
 import { badValue } from '../../platform/http/errors.js';

@@ -6,7 +6,7 @@
  * (payments/shopper-api.ts).
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import type { App, ModuleDeps } from '../../app.js';
+import type { App, ModuleDeps } from '../../platform/app.js';
 import { ApiError } from '../../platform/http/errors.js';
 import { invalidClientToken, shopperApi } from '../payments/shopper-api.js';
 import type { ShopperSessionView } from '../payments/shopper-api.js';

@@ -6,7 +6,7 @@
  * (401 for a token this installation did not sign, 404 once the order expired).
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import type { App, ModuleDeps } from '../../../app.js';
+import type { App, ModuleDeps } from '../../../platform/app.js';
 import { ApiError } from '../../../platform/http/errors.js';
 import type { CheckoutRecord } from '../checkout-order.js';
 import type { CheckoutService, ShopperOutcome } from '../service.js';

@@ -1,27 +1,13 @@
 /** GET …/extend-due-date-options and PATCH …/extend-due-date, per capture, pay-later only (§1.7). */
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { recordEvent } from '../../../platform/events.js';
-import type { ExtendDueDateOption, MerchantSettings } from '../../merchants/merchant.js';
 import { notAllowed } from '../errors.js';
-import type { CaptureRecord, OrderRecord } from '../order.js';
-import { PAY_LATER_METHODS } from '../order.js';
+import { dueDateOptions } from '../order.js';
 import { updateCapture } from '../order.repository.js';
 import type { ExtendDueDateBody } from '../schemas.js';
 import type { OperationContext } from './context.js';
 import { lockOrderWithRows } from './context.js';
 import { findCaptureOrThrow } from './read-order.js';
-
-/**
- * Options are offered for a capture of a pay-later order that has not been extended yet and still
- * has something left to pay; otherwise the list is empty (Klarna: "no extension possible now").
- */
-export function dueDateOptions(order: Pick<OrderRecord, 'initial_payment_method'>, capture: CaptureRecord, settings: MerchantSettings): ExtendDueDateOption[] {
-  const method = order.initial_payment_method?.type;
-  if (method === undefined || !PAY_LATER_METHODS.has(method)) return [];
-  if (capture.due_date_extension_days !== null) return [];
-  if (capture.refunded_amount >= capture.captured_amount) return [];
-  return settings.extend_due_date_options.map((o) => ({ ...o }));
-}
 
 export async function extendDueDate(ctx: OperationContext, orderId: string, captureId: string, body: ExtendDueDateBody): Promise<WriteResult> {
   const action = `Due date cannot be extended for capture ${captureId}.`;

@@ -4,10 +4,9 @@ import type { Clock } from '../../../platform/clock.js';
 import type { MerchantSettings } from '../../merchants/merchant.js';
 import { noSuchCapture, noSuchOrder, notAllowed, refundNotFound } from '../errors.js';
 import type { CaptureRecord, OrderAggregate, OrderStatus } from '../order.js';
-import { effectiveStatus } from '../order.js';
+import { dueDateOptions, effectiveStatus } from '../order.js';
 import { assembleOrderDocument, loadOrder, loadOrderDocument } from '../order.repository.js';
 import type { CaptureResponse, OrderResponse, RefundResponse } from '../schemas.js';
-import { dueDateOptions } from './extend-due-date.js';
 
 export const DOCUMENT_CACHE_MAX_ENTRIES = 10_000;
 

@@ -1,0 +1,48 @@
+/**
+ * The types every part of the server shares: the Fastify instance (`App`), what building it takes
+ * (`AppDeps`), what each module's routes receive (`ModuleDeps`), and what the cross-cutting hooks
+ * add to requests and route configs. They live here, below every module, so that `src/app.ts` can
+ * import the modules without any module importing it back.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Clock } from './clock.js';
+import type { Db } from './db/database.js';
+import type { AuthenticatedMerchant, Authenticator } from './http/auth.js';
+import type { ValidationStyle } from './http/validation.js';
+import type { CallbackDispatcher } from './outbox/dispatcher.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  authenticator: Authenticator;
+  logger: Logger;
+  /** Delivers merchant callbacks; buildApp creates one when none is given, started and stopped with the app. */
+  dispatcher?: CallbackDispatcher;
+}
+
+/** What every module's routes receive. */
+export interface ModuleDeps extends AppDeps {
+  dispatcher: CallbackDispatcher;
+}
+
+export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    dispatcher: CallbackDispatcher;
+  }
+  interface FastifyRequest {
+    merchant: AuthenticatedMerchant | null;
+  }
+  interface FastifyContextConfig {
+    /** Whether the route needs a merchant's Basic credentials (default true). */
+    auth?: boolean;
+    /** How request-schema violations are answered (default: 422 UNPROCESSABLE_ENTITY). */
+    validationStyle?: ValidationStyle;
+  }
+}
