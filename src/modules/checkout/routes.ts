@@ -1,17 +1,10 @@
 /** Checkout v3: the 4 operations, the sandbox's shopper completion, and the push's stop condition. */
-import type { FastifyRequest } from 'fastify';
 import type { App, ModuleDeps } from '../../platform/app.js';
-import type { AuthenticatedMerchant } from '../../platform/http/auth.js';
-import { sendResult } from '../order-management/routes.js';
+import { merchantOf, sendResult } from '../../platform/http/write.js';
 import { CheckoutCreateBody, CheckoutParams, CheckoutUpdateBody, ShopperInput } from './schemas.js';
 import { CheckoutService } from './service.js';
 
 const BASE = '/checkout/v3/orders';
-
-function merchantOf(request: FastifyRequest): AuthenticatedMerchant {
-  if (!request.merchant) throw new Error('checkout request without an authenticated merchant');
-  return request.merchant;
-}
 
 export function registerCheckoutRoutes(app: App, deps: ModuleDeps, service: CheckoutService = new CheckoutService(deps)): CheckoutService {
   const bad = { validationStyle: 'bad_value' as const };

@@ -11,7 +11,7 @@ import type { Sql } from '../../platform/db/sql.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';
 import type { ApiError } from '../../platform/http/errors.js';
 import { readIdempotencyKey } from '../../platform/http/idempotency.js';
-import { runMerchantWrite } from '../merchant-write.js';
+import { merchantWrites } from '../merchants/writes.js';
 import { newId } from '../../platform/ids.js';
 import { PUSH_CALLBACK_POLICY, PUSH_FIRST_DELAY_MS, enqueueCallback, substitutePlaceholders } from '../../platform/outbox/callbacks.js';
 import { loadInstanceSecret } from '../../platform/secrets.js';
@@ -21,7 +21,7 @@ import { orderTotalsErrors } from '../../kernel/order-lines.js';
 import type { OrderLine } from '../../kernel/schemas.js';
 import { testPaymentDetails } from '../customer-token/token.js';
 import { insertCustomerToken } from '../customer-token/token.repository.js';
-import type { OperationContext } from '../order-management/operations/context.js';
+import type { OperationContext } from '../merchants/writes.js';
 import { captureWholeOrder, createAuthorizedOrder } from '../order-management/operations/create-order.js';
 import type { CheckoutRecord, CheckoutShopper } from './checkout-order.js';
 import {
@@ -75,7 +75,7 @@ export class CheckoutService {
   private async write(merchantId: string, correlationId: string, idempotencyKey: string | undefined, operation: (ctx: OperationContext) => Promise<WriteResult>) {
     // The page key may need its own transaction the first time: never inside the operation's.
     await this.pageKey();
-    const result = await runMerchantWrite(this.deps, { merchantId, correlationId, idempotencyKey }, operation);
+    const result = await merchantWrites(this.deps).run({ merchantId, correlationId, idempotencyKey }, operation);
     // Completion queues the push; send what is due.
     this.deps.dispatcher.wake();
     return result;

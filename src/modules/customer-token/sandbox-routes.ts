@@ -5,13 +5,15 @@
  */
 import type { App, ModuleDeps } from '../../platform/app.js';
 import { createSandboxToken, readSandboxToken, setSandboxTokenStatus } from './operations/sandbox-tokens.js';
-import { merchantOf, tokenUrl, tokenWriter } from './routes.js';
+import { merchantOf } from '../../platform/http/write.js';
+import { merchantWrites } from '../merchants/writes.js';
+import { tokenUrl } from './routes.js';
 import { SandboxTokenBody, SandboxTokenParams, SandboxTokenStatusBody } from './schemas.js';
 
 const BASE = '/sandbox/v1/customer-tokens';
 
 export function registerCustomerTokenSandboxRoutes(app: App, deps: ModuleDeps): void {
-  const write = tokenWriter(deps);
+  const write = merchantWrites(deps).handle;
   const config = { validationStyle: 'bad_value' as const };
 
   app.post(BASE, { config, schema: { body: SandboxTokenBody } }, (request, reply) =>
@@ -19,7 +21,7 @@ export function registerCustomerTokenSandboxRoutes(app: App, deps: ModuleDeps): 
   );
 
   app.get(`${BASE}/:token_id`, { config, schema: { params: SandboxTokenParams } }, (request) =>
-    readSandboxToken({ db: deps.db, merchantId: merchantOf(request) }, request.params.token_id),
+    readSandboxToken({ db: deps.db, merchantId: merchantOf(request).merchant_id }, request.params.token_id),
   );
 
   app.post(`${BASE}/:token_id/status`, { config, schema: { params: SandboxTokenParams, body: SandboxTokenStatusBody } }, (request, reply) =>

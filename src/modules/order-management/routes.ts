@@ -1,12 +1,10 @@
 /** Order Management v1: the 18 operations, each a thin edge over its operation. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App, AppDeps } from '../../platform/app.js';
-import { ErrorEnvelope } from '../../kernel/schemas.js';
-import type { WriteResult } from '../../platform/http/idempotency.js';
-import { readSettings } from '../merchants/merchant.js';
-import { requestWrite, runMerchantWrite } from '../merchant-write.js';
 import { Type } from 'typebox';
-import type { OperationContext } from './operations/context.js';
+import type { App, AppDeps } from '../../platform/app.js';
+import { merchantOf } from '../../platform/http/write.js';
+import { ErrorEnvelope } from '../../kernel/schemas.js';
+import { readSettings } from '../merchants/merchant.js';
+import { merchantWrites } from '../merchants/writes.js';
 import { acknowledgeOrder } from './operations/acknowledge-order.js';
 import { addCaptureShippingInfo, addOrderShippingInfo } from './operations/add-shipping-info.js';
 import { cancelOrder } from './operations/cancel-order.js';
@@ -47,30 +45,17 @@ import {
 const BASE = '/ordermanagement/v1/orders/:order_id';
 const passThrough = (payload: unknown): string => payload as string;
 
-/** Sends an operation's result: 201 with headers and no body, or 204 without a content type. */
-export function sendResult(reply: FastifyReply, result: WriteResult): FastifyReply {
-  reply.code(result.status);
-  for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
-  if (result.body === undefined) return reply.send();
-  return reply.type('application/json; charset=utf-8').send(JSON.stringify(result.body));
-}
-
 export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
   const { db, clock } = deps;
   const documents = new OrderDocumentCache(db);
 
-  /** One write on one order (modules/merchant-write.ts). */
-  const write = async (request: FastifyRequest, reply: FastifyReply, operation: (ctx: OperationContext) => Promise<WriteResult>) =>
-    sendResult(reply, await runMerchantWrite(deps, requestWrite(request), operation));
-  const merchantOf = (request: FastifyRequest): string => {
-    if (!request.merchant) throw new Error('read without an authenticated merchant');
-    return request.merchant.merchant_id;
-  };
+  /** One write on one order (platform/http/write.ts). */
+  const write = merchantWrites(deps).handle;
   const errors = { 403: ErrorEnvelope, 404: ErrorEnvelope };
 
   // The hot read: the stored document goes out as it is, without parsing or serialising.
   app.get(`${BASE}`, { schema: { params: OrderParams } }, async (request, reply) => {
-    const document = await readOrderDocument(documents, clock, merchantOf(request), request.params.order_id);
+    const document = await readOrderDocument(documents, clock, merchantOf(request).merchant_id, request.params.order_id);
     const body = Buffer.isBuffer(document) ? document : JSON.stringify(document);
     return reply.type('application/json; charset=utf-8').serializer(passThrough).send(body);
   });
@@ -112,12 +97,12 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
   );
 
   app.get(`${BASE}/captures`, { schema: { params: OrderParams, response: { 200: Type.Array(CaptureResponse), ...errors } } }, async (request) => {
-    const order = await readOrderResponse(documents, clock, merchantOf(request), request.params.order_id);
+    const order = await readOrderResponse(documents, clock, merchantOf(request).merchant_id, request.params.order_id);
     return order.captures;
   });
 
   app.get(`${BASE}/captures/:capture_id`, { schema: { params: CaptureParams, response: { 200: CaptureResponse, ...errors } } }, async (request) => {
-    const order = await readOrderResponse(documents, clock, merchantOf(request), request.params.order_id);
+    const order = await readOrderResponse(documents, clock, merchantOf(request).merchant_id, request.params.order_id);
     return findCaptureResponse(order, request.params.capture_id);
   });
 
@@ -133,7 +118,7 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
     `${BASE}/captures/:capture_id/extend-due-date-options`,
     { schema: { params: CaptureParams, response: { 200: ExtendDueDateOptionsResponse, ...errors } } },
     async (request) => {
-      const merchantId = merchantOf(request);
+      const merchantId = merchantOf(request).merchant_id;
       const order = await readOrder(db, merchantId, request.params.order_id);
       return readDueDateOptions(order, request.params.capture_id, await readSettings(db, merchantId));
     },
@@ -148,7 +133,7 @@ export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
   );
 
   app.get(`${BASE}/refunds/:refund_id`, { schema: { params: RefundParams, response: { 200: RefundResponse, ...errors } } }, async (request) => {
-    const order = await readOrderResponse(documents, clock, merchantOf(request), request.params.order_id);
+    const order = await readOrderResponse(documents, clock, merchantOf(request).merchant_id, request.params.order_id);
     return findRefundResponse(order, request.params.refund_id);
   });
 }

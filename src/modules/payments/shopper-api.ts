@@ -11,7 +11,7 @@ import { verifyClientToken } from './client-token.js';
 import { invalidSession } from './errors.js';
 import type { AuthorizeResult } from './operations/authorize-session.js';
 import { authorizeSession } from './operations/authorize-session.js';
-import { paymentsWriter } from './routes.js';
+import { paymentsWrites } from './writes.js';
 import type { AuthorizeBody } from './schemas.js';
 import type { PaymentMethodCategory } from './session.js';
 import { categoryDefinition, isExpired, paymentMethodCategories } from './session.js';
@@ -46,7 +46,8 @@ export interface ShopperApi {
 
 export function shopperApi(deps: ModuleDeps): ShopperApi {
   const { db, clock, config } = deps;
-  const { write, clientTokenKey } = paymentsWriter(deps);
+  const writes = paymentsWrites(deps);
+  const clientTokenKey = writes.clientTokenKey;
   const claimsOf = async (clientToken: string) => {
     const claims = verifyClientToken(await clientTokenKey(), clientToken);
     if (!claims) throw invalidClientToken();
@@ -80,7 +81,7 @@ export function shopperApi(deps: ModuleDeps): ShopperApi {
     },
     async authorize(clientToken, input, correlationId) {
       const claims = await claimsOf(clientToken);
-      const result: WriteResult = await write(claims.merchant_id, correlationId, undefined, async (ctx) => ({
+      const result: WriteResult = await writes.run({ merchantId: claims.merchant_id, correlationId, idempotencyKey: undefined }, async (ctx) => ({
         status: 200,
         body: await authorizeSession(ctx, claims.session_id, input),
       }));

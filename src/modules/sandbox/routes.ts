@@ -6,13 +6,13 @@ import type { App, ModuleDeps } from '../../platform/app.js';
 import { toIso } from '../../platform/clock.js';
 import { callbackEvents, orderTimeline } from './events.js';
 import { badValue } from '../../platform/http/errors.js';
-import { requestWrite, runMerchantWrite } from '../merchant-write.js';
+import { merchantOf, requestWrite, sendResult } from '../../platform/http/write.js';
+import { merchantWrites } from '../merchants/writes.js';
 import { marketErrors } from '../../kernel/markets.js';
 import { orderTotalsErrors } from '../../kernel/order-lines.js';
 import { DEFAULT_SETTINGS, findMerchantById } from '../merchants/merchant.js';
 import { createAuthorizedOrder } from '../order-management/operations/create-order.js';
 import { orderUrl } from '../order-management/operations/context.js';
-import { sendResult } from '../order-management/routes.js';
 import { presentOrder } from '../order-management/schemas.js';
 import { runDueWorkNow } from '../due-work.js';
 import { ClockAdvanceBody, ClockResponse, EventsQuery, SandboxOrderBody, SettingsBody } from './schemas.js';
@@ -31,9 +31,9 @@ export function sandboxOrderErrors(body: SandboxOrder): string[] {
 export function registerSandboxRoutes(app: App, deps: ModuleDeps): void {
   const { db, clock, authenticator } = deps;
   const bad = { validationStyle: 'bad_value' as const };
-  const requireMerchant = async (merchantId: string | undefined) => {
-    const merchant = merchantId === undefined ? undefined : await findMerchantById(db.kysely, merchantId);
-    if (!merchant) throw new Error('sandbox request without an authenticated merchant');
+  const requireMerchant = async (request: Parameters<typeof merchantOf>[0]) => {
+    const merchant = await findMerchantById(db.kysely, merchantOf(request).merchant_id);
+    if (!merchant) throw new Error('the authenticated merchant vanished');
     return merchant;
   };
 
@@ -41,7 +41,7 @@ export function registerSandboxRoutes(app: App, deps: ModuleDeps): void {
     const body = request.body;
     const errors = sandboxOrderErrors(body);
     if (errors.length > 0) throw badValue(...errors.map((f) => `Bad value: ${f}`));
-    const result = await runMerchantWrite(deps, requestWrite(request), async (ctx) => {
+    const result = await merchantWrites(deps).run(requestWrite(request), async (ctx) => {
       const order = await createAuthorizedOrder(ctx, { ...body, source: 'sandbox' });
       return { status: 201, headers: { location: orderUrl(ctx, order.order_id) }, body: presentOrder(order, ctx.now) };
     });
@@ -63,7 +63,7 @@ export function registerSandboxRoutes(app: App, deps: ModuleDeps): void {
   });
 
   app.get('/sandbox/v1/events', { config: bad, schema: { querystring: EventsQuery } }, async (request) => {
-    const merchant = await requireMerchant(request.merchant?.merchant_id);
+    const merchant = await requireMerchant(request);
     const { order_id, session_id } = request.query;
     const events =
       session_id !== undefined && order_id === undefined
@@ -73,12 +73,12 @@ export function registerSandboxRoutes(app: App, deps: ModuleDeps): void {
   });
 
   app.get('/sandbox/v1/settings', async (request) => {
-    const merchant = await requireMerchant(request.merchant?.merchant_id);
+    const merchant = await requireMerchant(request);
     return { merchant_id: merchant.merchant_id, username: merchant.username, settings: merchant.settings, defaults: DEFAULT_SETTINGS };
   });
 
   app.patch('/sandbox/v1/settings', { config: bad, schema: { body: SettingsBody } }, async (request) => {
-    const merchant = await requireMerchant(request.merchant?.merchant_id);
+    const merchant = await requireMerchant(request);
     const settings = { ...merchant.settings, ...request.body };
     await db.kysely
       .updateTable('merchants')

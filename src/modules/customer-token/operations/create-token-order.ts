@@ -11,7 +11,7 @@ import { shopperOutcome } from '../../../kernel/test-data.js';
 import { recordEvent } from '../../../platform/events.js';
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { substitutePlaceholders } from '../../../platform/outbox/callbacks.js';
-import type { OperationContext } from '../../order-management/operations/context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { orderUrl } from '../../order-management/operations/context.js';
 import { captureWholeOrder, createAuthorizedOrder } from '../../order-management/operations/create-order.js';
 import type { MerchantUrls } from '../../order-management/order.js';

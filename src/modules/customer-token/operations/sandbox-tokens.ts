@@ -6,7 +6,7 @@ import { marketErrors } from '../../../kernel/markets.js';
 import { toIso } from '../../../platform/clock.js';
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { newId } from '../../../platform/ids.js';
-import type { OperationContext } from '../../order-management/operations/context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { badFields, sandboxTokenFinal, sandboxTokenNotFound } from '../errors.js';
 import type { SandboxTokenBody, SandboxTokenStatusBody, TokenAddress } from '../schemas.js';
 import type { CustomerTokenRecord, CustomerTokenView } from '../token.js';

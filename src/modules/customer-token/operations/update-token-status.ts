@@ -5,7 +5,7 @@
  */
 import { recordEvent } from '../../../platform/events.js';
 import type { WriteResult } from '../../../platform/http/idempotency.js';
-import type { OperationContext } from '../../order-management/operations/context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { invalidTokenId } from '../errors.js';
 import type { UpdateTokenStatusBody } from '../schemas.js';
 import type { CustomerTokenRecord, TokenStatus } from '../token.js';

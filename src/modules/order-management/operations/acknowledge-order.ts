@@ -3,7 +3,7 @@ import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { recordEvent } from '../../../platform/events.js';
 import { stopPendingCallbacks } from '../../../platform/outbox/callbacks.js';
 import { updateOrder } from '../order.repository.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { lockOrder } from './context.js';
 
 export async function acknowledgeOrder(ctx: OperationContext, orderId: string): Promise<WriteResult> {

@@ -3,7 +3,7 @@ import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { notAllowed } from '../errors.js';
 import { updateCapture, updateOrder } from '../order.repository.js';
 import type { ShippingInfoBody } from '../schemas.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { lockOrder, lockOrderWithRows } from './context.js';
 import { findCaptureOrThrow } from './read-order.js';
 

@@ -1,22 +1,11 @@
 /** What every Order Management write receives, and the lock-and-load step they all start with. */
-import type { Db } from '../../../platform/db/database.js';
-import type { Sql } from '../../../platform/db/sql.js';
-import type { MerchantSettings } from '../../merchants/merchant.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { noSuchOrder } from '../errors.js';
 import type { OrderAggregate, OrderRecord } from '../order.js';
 import { assertTransition, effectiveStatus } from '../order.js';
 import { applyDueFraudDecision } from './fraud-decision.js';
 import { loadCaptures, loadOrderRecord, loadRefunds, updateOrder } from '../order.repository.js';
 
-export interface OperationContext {
-  db: Db;
-  /** The open transaction. */
-  sql: Sql;
-  now: number;
-  merchantId: string;
-  settings: MerchantSettings;
-  publicUrl: string;
-}
 
 /**
  * Locks the order row and loads it. A fraud decision that has come due is applied, and an order

@@ -8,7 +8,7 @@ import type { CaptureRecord, OrderRecord } from '../order.js';
 import { assertTransition, statusAfterCapture } from '../order.js';
 import { insertCapture, updateOrder } from '../order.repository.js';
 import type { CaptureBody } from '../schemas.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { lockOrder, orderUrl } from './context.js';
 
 /** Pure: refuses the capture with Klarna's reason, or returns nothing. */

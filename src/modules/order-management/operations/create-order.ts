@@ -9,7 +9,7 @@ import { knownAddressFields } from '../../../kernel/schemas.js';
 import type { FraudDecision, FraudStatus, MerchantUrls, OrderAggregate, OrderRecord } from '../order.js';
 import { insertOrder } from '../order.repository.js';
 import { createCapture } from './create-capture.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 
 export interface NewOrder {
   order_id?: string;

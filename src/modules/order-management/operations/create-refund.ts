@@ -8,7 +8,7 @@ import type { CaptureRecord, OrderAggregate, RefundAllocation, RefundRecord } fr
 import { RETURN_FEE_COUNTRIES } from '../order.js';
 import { insertRefund, updateCapture, updateOrder } from '../order.repository.js';
 import type { RefundBody } from '../schemas.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { lockOrderWithRows, orderUrl } from './context.js';
 
 export function decideRefund(order: OrderAggregate, body: RefundBody): void {

@@ -7,7 +7,7 @@ import { notAllowed } from '../errors.js';
 import type { OrderRecord } from '../order.js';
 import { NO_EXTENSION_METHODS } from '../order.js';
 import { updateOrder } from '../order.repository.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { lockOrder } from './context.js';
 
 const SUFFIX = 'Authorization time cannot be extended.';

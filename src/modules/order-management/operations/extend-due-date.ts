@@ -5,7 +5,7 @@ import { notAllowed } from '../errors.js';
 import { dueDateOptions } from '../order.js';
 import { updateCapture } from '../order.repository.js';
 import type { ExtendDueDateBody } from '../schemas.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { lockOrderWithRows } from './context.js';
 import { findCaptureOrThrow } from './read-order.js';
 

@@ -5,7 +5,7 @@ import { notAllowed } from '../errors.js';
 import type { OrderRecord } from '../order.js';
 import { assertTransition } from '../order.js';
 import { updateOrder } from '../order.repository.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { lockOrder } from './context.js';
 
 const SUFFIX = 'Remaining authorization cannot be released.';

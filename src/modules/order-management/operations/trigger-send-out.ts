@@ -1,7 +1,7 @@
 /** POST /orders/{id}/captures/{cid}/trigger-send-out: re-sends the invoice or payment instruction (§1.7). */
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { recordEvent } from '../../../platform/events.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { lockOrderWithRows } from './context.js';
 import { findCaptureOrThrow } from './read-order.js';
 

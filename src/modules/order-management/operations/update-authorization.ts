@@ -7,7 +7,7 @@ import type { OrderRecord, OrderStatus } from '../order.js';
 import { INCREASE_ALLOWED_METHODS, assertTransition, statusAfterCapture } from '../order.js';
 import { updateOrder } from '../order.repository.js';
 import type { UpdateAuthorizationBody } from '../schemas.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { lockOrder } from './context.js';
 
 const SUFFIX = 'Order authorization cannot be updated.';

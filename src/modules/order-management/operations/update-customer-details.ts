@@ -6,7 +6,7 @@ import { invalidAddress, notAllowed } from '../errors.js';
 import type { OrderRecord } from '../order.js';
 import { updateOrder } from '../order.repository.js';
 import type { UpdateCustomerDetailsBody } from '../schemas.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { lockOrder } from './context.js';
 
 const SUFFIX = 'Customer details cannot be updated.';

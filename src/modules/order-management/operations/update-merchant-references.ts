@@ -4,7 +4,7 @@ import { notAllowed } from '../errors.js';
 import { updateOrder } from '../order.repository.js';
 import type { OrderChange } from '../order.repository.js';
 import type { UpdateMerchantReferencesBody } from '../schemas.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { lockOrder } from './context.js';
 
 const SUFFIX = 'Merchant references cannot be updated.';

@@ -1,5 +1,5 @@
 /** What every Payments operation receives, and the lock-and-load steps they start with. */
-import type { OperationContext } from '../../order-management/operations/context.js';
+import type { OperationContext } from '../../merchants/writes.js';
 import { invalidAuthorizationToken, invalidSession, sessionCompleted } from '../errors.js';
 import type { AuthorizationRecord, SessionRecord } from '../session.js';
 import { isExpired } from '../session.js';
