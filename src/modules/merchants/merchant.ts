@@ -61,15 +61,6 @@ export function parseSettings(json: string): MerchantSettings {
   return { ...DEFAULT_SETTINGS, ...(JSON.parse(json) as Partial<MerchantSettings>) };
 }
 
-export async function findMerchantByUsername(db: Executor, username: string): Promise<Merchant | undefined> {
-  const row = await db
-    .selectFrom('merchants')
-    .select(['merchant_id', 'username', 'password_hash', 'settings'])
-    .where('username', '=', username)
-    .executeTakeFirst();
-  return row && { ...row, settings: parseSettings(row.settings) };
-}
-
 export async function findMerchantById(db: Executor, merchantId: string): Promise<Merchant | undefined> {
   const row = await db
     .selectFrom('merchants')

@@ -4,7 +4,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/database.js';
-import { findMerchantByUsername } from '../../modules/merchants/merchant.js';
 import { verifyPassword } from '../passwords.js';
 
 export const AUTH_CACHE_TTL_MS = 60_000;
@@ -65,7 +64,11 @@ export class Authenticator {
     const colon = decoded.indexOf(':');
     // No username holds NUL (PostgreSQL text cannot), and PostgreSQL refuses it as a query parameter.
     if (colon <= 0 || decoded.slice(0, colon).includes('\u0000')) return null;
-    const merchant = await findMerchantByUsername(this.db.kysely, decoded.slice(0, colon));
+    // Merchant accounts are the platform's (the `merchants` table); their settings are the modules'.
+    const merchant = await this.db.read.get<{ merchant_id: string; username: string; password_hash: string }>(
+      'select merchant_id, username, password_hash from merchants where username = ?',
+      [decoded.slice(0, colon)],
+    );
     if (!merchant) return null;
     const ok = await verifyPassword(decoded.slice(colon + 1), merchant.password_hash);
     return ok ? { merchant_id: merchant.merchant_id, username: merchant.username } : null;
