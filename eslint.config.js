@@ -6,7 +6,9 @@ export default tseslint.config(
   { ignores: ['dist/**', 'data/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
-  { languageOptions: { globals: { ...globals.node } } },
+  // Node everywhere but web/, the browser code (tsconfig.web.json, built by scripts/build-web.mjs).
+  { ignores: ['web/**'], languageOptions: { globals: { ...globals.node } } },
+  { files: ['web/**'], languageOptions: { globals: { ...globals.browser } } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
