@@ -11,6 +11,7 @@ import { migrateToLatest, openDatabase } from './platform/db/database.js';
 import { provisionMerchants, upsertMerchant } from './modules/merchants/provision.js';
 import { serveClusterMetrics } from './modules/operations/metrics.js';
 import { RATE_LIMITS, serveClusterRateLimits } from './modules/operations/rate-limit.js';
+import { requireWebBuild } from './modules/shopper/web-assets.js';
 
 const program = new Command();
 program
@@ -71,6 +72,7 @@ program
     let config;
     try {
       config = loadConfig(toInput(flags));
+      requireWebBuild();
     } catch (error) {
       fail(error);
     }

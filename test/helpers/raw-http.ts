@@ -168,7 +168,7 @@ export function requestBytes(method: string, path: string, headerLines: string[]
 
 /** The header names of a response that are not in canonical case (`Content-Type`, `WWW-Authenticate`, `X-Ratelimit-Limit`). */
 export function nonCanonicalNames(response: RawResponse): string[] {
-  const special: Record<string, string> = { 'www-authenticate': 'WWW-Authenticate' };
+  const special: Record<string, string> = { 'www-authenticate': 'WWW-Authenticate', etag: 'ETag' };
   return response.headerLines
     .map(([name]) => name)
     .filter((name) => name !== (special[name.toLowerCase()] ?? name.toLowerCase().replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())));

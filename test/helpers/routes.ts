@@ -180,6 +180,7 @@ export const ROUTES: RouteSpec[] = [
   // The checkout page (authenticated by its page token)
   { method: 'GET', path: '/checkout/v3/page/checkout.js', auth: 'public' },
   { method: 'GET', path: '/checkout/v3/page/checkout.css', auth: 'public' },
+  { method: 'GET', path: '/checkout/v3/page/snippet.js', auth: 'public' },
   { method: 'GET', path: '/checkout/v3/page/checkout', auth: 'public', query: { token: (ids) => ids.page_token }, credentialParam: 'token', html: true },
   { method: 'GET', path: '/checkout/v3/page/confirmation', auth: 'public', query: { token: (ids) => ids.page_token }, credentialParam: 'token', html: true },
   { method: 'GET', path: '/checkout/v3/page/api/order', auth: 'public', query: { token: (ids) => ids.page_token }, credentialParam: 'token' },

@@ -127,16 +127,7 @@ export function verifyPageToken(key: Buffer, token: string): { order_id: string;
 }
 
 /** The snippet the merchant embeds: an iframe of klarna-local's checkout (or confirmation) page. */
-export function htmlSnippet(publicUrl: string, order: CheckoutRecord, pageToken: string): string {
-  const page = order.status === 'checkout_complete' ? 'confirmation' : 'checkout';
-  const src = `${publicUrl}/checkout/v3/page/${page}?token=${encodeURIComponent(pageToken)}`;
-  return (
-    '<div id="klarna-checkout-container" style="overflow: hidden;">' +
-    `<iframe id="klarna-checkout-iframe" name="klarna-checkout-iframe" title="Klarna Checkout" src="${src}" ` +
-    'style="width: 100%; min-height: 720px; border: 0; display: block;" scrolling="auto" frameborder="0"></iframe>' +
-    '</div>'
-  );
-}
+export { htmlSnippet } from './page/snippet.js';
 
 // ---------------------------------------------------------------------------------------------
 // Reads

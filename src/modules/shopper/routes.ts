@@ -15,8 +15,8 @@ import { categoryBadge } from './assets.js';
 import { parseOrigin } from './html.js';
 import { libraryScript } from './library-script.js';
 import { AssetParams, ClientTokenQuery, WidgetAuthorizeBody, WidgetQuery } from './schemas.js';
+import { CROSS_ORIGIN_HEADERS, CSS, JAVASCRIPT, sendAsset, staticAsset, webFile } from './web-assets.js';
 import { renderWidgetPage, widgetCsp } from './widget-page.js';
-import { WIDGET_SCRIPT, WIDGET_STYLES } from './widget-script.js';
 
 /** Set before the handler runs, so error answers (Klarna's JSON envelope) carry it too. */
 function hardened(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
@@ -24,14 +24,9 @@ function hardened(_request: FastifyRequest, reply: FastifyReply, done: HookHandl
   done();
 }
 
-/** Scripts, styles and badges are loaded cross-origin by merchant pages and change only with a release. */
-function sendStatic(reply: FastifyReply, type: string, body: string): FastifyReply {
-  return reply
-    .header('cache-control', 'public, max-age=300')
-    .header('cross-origin-resource-policy', 'cross-origin')
-    .header('access-control-allow-origin', '*')
-    .type(type)
-    .send(body);
+/** Badges are loaded cross-origin by merchant pages and change only with a release. */
+function sendBadge(reply: FastifyReply, svg: string): FastifyReply {
+  return reply.headers({ ...CROSS_ORIGIN_HEADERS, 'cache-control': 'public, max-age=300' }).type('image/svg+xml; charset=utf-8').send(svg);
 }
 
 const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
@@ -41,10 +36,14 @@ export function registerShopperRoutes(app: App, deps: ModuleDeps): void {
   const open = { auth: false, validationStyle: 'bad_value' as const };
   const route = { config: open, onRequest: hardened };
 
+  // Built from web/kp/ (web-assets.ts), read now: a missing build stops the start. Every /kp asset
+  // carries the cross-origin headers: merchant pages load the library from another origin.
+  const widgetScript = staticAsset(webFile('kp/widget.js'), JAVASCRIPT);
+  const widgetStyles = staticAsset(webFile('kp/widget.css'), CSS);
   // The public URL is read per request: with port 0 it is only known once the server listens.
-  app.get('/kp/lib/v1/api.js', route, (_request, reply) => sendStatic(reply, 'application/javascript; charset=utf-8', libraryScript(deps.config.publicUrl)));
-  app.get('/kp/widget/widget.js', route, (_request, reply) => sendStatic(reply, 'application/javascript; charset=utf-8', WIDGET_SCRIPT));
-  app.get('/kp/widget/widget.css', route, (_request, reply) => sendStatic(reply, 'text/css; charset=utf-8', WIDGET_STYLES));
+  app.get('/kp/lib/v1/api.js', route, (request, reply) => sendAsset(request, reply, libraryScript(deps.config.publicUrl), CROSS_ORIGIN_HEADERS));
+  app.get('/kp/widget/widget.js', route, (request, reply) => sendAsset(request, reply, widgetScript, CROSS_ORIGIN_HEADERS));
+  app.get('/kp/widget/widget.css', route, (request, reply) => sendAsset(request, reply, widgetStyles, CROSS_ORIGIN_HEADERS));
 
   app.get('/kp/widget', { ...route, schema: { querystring: WidgetQuery } }, async (request, reply) => {
     const query = request.query;
@@ -104,7 +103,7 @@ export function registerShopperRoutes(app: App, deps: ModuleDeps): void {
     const variant = /^(\w+)\.svg$/.exec(file)?.[1];
     const svg = variant === undefined ? null : categoryBadge(identifier, variant);
     if (svg === null) throw new ApiError(404, 'NOT_FOUND', [`No asset ${identifier}/${file}`]);
-    return sendStatic(reply, 'image/svg+xml; charset=utf-8', svg);
+    return sendBadge(reply, svg);
   });
 }
 

@@ -61,12 +61,61 @@ for (const dialect of await availableDialects()) {
       assert.equal(script.statusCode, 200);
       assert.match(String(script.headers['content-type']), /^application\/javascript; charset=utf-8/);
       assert.equal(script.headers['x-content-type-options'], 'nosniff');
+      assert.equal(script.headers['cache-control'], 'public, max-age=300');
       assert.doesNotThrow(() => new vm.Script(script.body, { filename: 'checkout.js' }));
-      for (const name of ['api/details', 'api/shipping-option', 'api/complete', 'window.top.location.href', 'textContent']) assert.ok(script.body.includes(name), `the script mentions ${name}`);
+      for (const name of ['api/details', 'api/shipping-option', 'api/complete', 'window.top.location.href', 'textContent', 'klarna-local:checkout:height', 'ResizeObserver']) {
+        assert.ok(script.body.includes(name), `the script mentions ${name}`);
+      }
       assert.doesNotMatch(script.body, /innerHTML/, 'data never becomes markup in the browser');
       const styles = await getPage(t, '/checkout/v3/page/checkout.css');
       assert.equal(styles.statusCode, 200);
       assert.match(String(styles.headers['content-type']), /^text\/css/);
+      assert.equal(styles.headers['cache-control'], 'public, max-age=300');
+      assert.match(styles.body, /\.kc-buy \{/);
+    });
+
+    it('the scripts and styles carry a strong ETag: If-None-Match with it (or *) is 304 without a body, another tag 200', async () => {
+      for (const url of ['/checkout/v3/page/checkout.js', '/checkout/v3/page/checkout.css', '/checkout/v3/page/snippet.js']) {
+        const first = await getPage(t, url);
+        const etag = String(first.headers.etag);
+        assert.match(etag, /^"[A-Za-z0-9_-]{20,}"$/, `${url}: a strong ETag`);
+        assert.equal((await getPage(t, url)).headers.etag, etag, `${url}: the same bytes, the same tag`);
+        for (const tag of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+          const again = await t.app.inject({ method: 'GET', url, headers: { 'if-none-match': tag } });
+          assert.equal(again.statusCode, 304, `${url} If-None-Match: ${tag}`);
+          assert.equal(again.body, '');
+          assert.equal(again.headers.etag, etag);
+          assert.equal(again.headers['cache-control'], 'public, max-age=300');
+        }
+        const changed = await t.app.inject({ method: 'GET', url, headers: { 'if-none-match': '"something-else"' } });
+        assert.equal(changed.statusCode, 200);
+        assert.equal(changed.body, first.body);
+      }
+    });
+
+    it('the snippet: the iframe (a default height until the page reports its own) and its script, a file of klarna-local loaded async; no inline code', async () => {
+      const { order } = await createCheckout(t, SHOP);
+      const snippet = order.html_snippet;
+      assertNoInlineCode(snippet.replace(/\sstyle="[^"]*"/g, ''));
+      assert.match(snippet, /<iframe id="klarna-checkout-iframe" name="klarna-checkout-iframe" title="Klarna Checkout" src="[^"]+\/checkout\/v3\/page\/checkout\?token=[^"]+" style="width: 100%; height: 720px; border: 0; display: block;" scrolling="auto" frameborder="0"><\/iframe>/);
+      assert.doesNotMatch(snippet, /min-height/, 'the iframe follows its content, shorter or taller');
+      const src = /<script async src="([^"]+)"><\/script>/.exec(snippet)?.[1];
+      assert.ok(src, `the snippet's script in ${snippet}`);
+      const iframeSrc = /<iframe[^>]*\ssrc="([^"]+)"/.exec(snippet)?.[1] ?? '';
+      assert.equal(new URL(src).origin, new URL(iframeSrc).origin, 'the script comes from klarna-local, as the page');
+      assert.equal(new URL(src).pathname, '/checkout/v3/page/snippet.js');
+
+      const script = await getPage(t, new URL(src).pathname);
+      assert.equal(script.statusCode, 200);
+      assert.match(String(script.headers['content-type']), /^application\/javascript; charset=utf-8/);
+      assert.equal(script.headers['x-content-type-options'], 'nosniff');
+      assert.equal(script.headers['cache-control'], 'public, max-age=300');
+      assert.equal(script.headers['cross-origin-resource-policy'], 'cross-origin', 'merchant pages on any origin load it');
+      assert.equal(script.headers['access-control-allow-origin'], '*');
+      assert.doesNotThrow(() => new vm.Script(script.body, { filename: 'snippet.js' }));
+      for (const name of ['klarna-local:checkout:height', 'event.origin', 'event.source', 'contentWindow', 'klarna-checkout-iframe', 'currentScript']) {
+        assert.ok(script.body.includes(name), `the snippet's script mentions ${name}`);
+      }
     });
 
     it('the checkout page: merchant, cart in the order currency, the form prefilled, shipping options, terms and the buy button, under a strict CSP', async () => {
@@ -148,17 +197,20 @@ for (const dialect of await availableDialects()) {
       assertPageHeaders(res);
       assertNoInlineCode(res.body);
       assert.match(res.body, /Thank you for your order!/);
+      assert.match(res.body, /<script src="checkout.js" defer><\/script>/, 'the confirmation page reports its height to the snippet too');
       assert.match(res.body, new RegExp(`id="kc-order-id">${order_id}<`));
       assert.match(res.body, /Express delivery <span class="kc-quantity">× 1<\/span><\/td><td class="kc-amount">49,00\skr/);
       assert.match(res.body, /id="kc-total">174,00\skr</);
       assert.match(res.body, /<span>Testperson-se Approved<\/span><span>Stårgatan 1<\/span><span>12345 Ankeborg<\/span><span>Sweden<\/span>/);
       assert.match(res.body, /customer@email.se/);
 
-      // The checkout page of a completed order says so, with no form and no script.
+      // The checkout page of a completed order says so, with no form: its script only reports the page's height.
       const again = await checkoutPage(token);
       assert.equal(again.statusCode, 200);
       assert.match(again.body, /This purchase is complete\. <a href="confirmation\?token=[^"]+">See your order confirmation<\/a>/);
-      assert.doesNotMatch(again.body, /kc-form|<script/);
+      assert.doesNotMatch(again.body, /kc-form/);
+      assert.match(again.body, /data-token=""/);
+      assert.match(again.body, /<script src="checkout.js" defer><\/script>/);
     });
 
     it('a bad link is 401, an expired order 404, an aborted one says the store cancelled it: each a page, never a form', async () => {

@@ -10,6 +10,8 @@ import { availableDialects } from '../../helpers/databases.js';
 import { PUBLIC_URL, buildTestApp, orderBody } from '../../helpers/harness.js';
 import type { TestApp, TestResponse } from '../../helpers/harness.js';
 import { issueClientToken } from '../../../src/modules/payments/client-token.js';
+import { libraryScript } from '../../../src/modules/shopper/library-script.js';
+import { readWebBuild } from '../../../src/modules/shopper/web-assets.js';
 
 const HOUR = 3600;
 const SHOP_ORIGIN = 'http://shop.test:8000';
@@ -72,6 +74,48 @@ for (const dialect of await availableDialects()) {
       const styles = await t.get('/kp/widget/widget.css', null);
       assert.equal(styles.status, 200);
       assert.match(String(styles.headers['content-type']), /^text\/css/);
+      for (const res of [script, styles]) {
+        assert.equal(res.headers['cross-origin-resource-policy'], 'cross-origin');
+        assert.equal(res.headers['access-control-allow-origin'], '*');
+        assert.equal(res.headers['cache-control'], 'public, max-age=300');
+      }
+    });
+
+    it('the library, widget script and styles carry a strong ETag and answer 304 to it, with the cross-origin headers', async () => {
+      for (const url of ['/kp/lib/v1/api.js', '/kp/widget/widget.js', '/kp/widget/widget.css']) {
+        const first = await t.app.inject({ method: 'GET', url });
+        assert.equal(first.statusCode, 200);
+        const etag = String(first.headers.etag);
+        assert.match(etag, /^"[A-Za-z0-9_-]{20,}"$/, `${url}: a strong ETag`);
+        const again = await t.app.inject({ method: 'GET', url, headers: { 'if-none-match': etag } });
+        assert.equal(again.statusCode, 304, url);
+        assert.equal(again.body, '');
+        assert.equal(again.headers.etag, etag);
+        assert.equal(again.headers['cross-origin-resource-policy'], 'cross-origin');
+        assert.equal(again.headers['access-control-allow-origin'], '*');
+        assert.equal((await t.app.inject({ method: 'GET', url, headers: { 'if-none-match': '"other"' } })).statusCode, 200);
+      }
+    });
+
+    it('the fallback base goes into the library as a string literal that cannot close a <script> or be read as a replacement pattern', () => {
+      const hostile = "http://x.test/</script><script>alert(1)</script>$&$'\u2028";
+      const asset = libraryScript(hostile);
+      const text = asset.body.toString('utf8');
+      assert.doesNotMatch(text, /<\/script/i);
+      assert.ok(!text.includes('__KLARNA_LOCAL_FALLBACK_BASE__'), 'the placeholder is replaced');
+      assert.doesNotThrow(() => new vm.Script(text, { filename: 'api.js' }));
+      const literal = /src\.slice\(0, at\) : ("(?:[^"\\]|\\.)*")/.exec(text)?.[1];
+      assert.ok(literal, 'the fallback is a string literal');
+      assert.equal(JSON.parse(literal), hostile, 'and reads back as the public URL, unchanged');
+      assert.equal(libraryScript(hostile), asset, 'built once per public URL');
+      assert.notEqual(libraryScript(PUBLIC_URL).etag, asset.etag);
+    });
+
+    it('without the browser build (dist/web) the start stops with one line naming npm run build', () => {
+      assert.throws(
+        () => readWebBuild('/nonexistent/klarna-local'),
+        (error: Error) => /^the browser code is not built \(\S+kp\/api\.js is missing\): run `npm run build` first$/.test(error.message),
+      );
     });
 
     it('the widget page shows the cart in the session currency, the categories and the prefilled form, under a strict CSP', async () => {

@@ -2,7 +2,9 @@
  * The checkout page and the confirmation page, rendered on the server from the shopper's view of
  * the order. Every value from data goes through escapeHtml; the pages carry no inline script or
  * style (their CSP forbids both) and reach their script, styles and API by relative URLs, so they
- * work under whatever host or path prefix klarna-local is reached by. Form inputs are named after
+ * work under whatever host or path prefix klarna-local is reached by. Every page loads the script
+ * (web/checkout/checkout.ts): it reports the page's height to the snippet's iframe, and it runs the
+ * form only on the checkout page of an open order (a `data-token` on #kc-checkout). Form inputs are named after
  * the fields Checkout's errors name (`billing_address.given_name`, `shipping_option_id`), so the
  * script can mark exactly the fields a 400 BAD_VALUE lists.
  */
@@ -47,7 +49,7 @@ function htmlLang(locale: string): string {
   return /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(locale) ? locale : 'en';
 }
 
-function page(lang: string, title: string, body: string, withScript: boolean): string {
+function page(lang: string, title: string, body: string): string {
   return `<!doctype html>
 <html lang="${e(lang)}">
 <head>
@@ -56,7 +58,8 @@ function page(lang: string, title: string, body: string, withScript: boolean): s
 <meta name="referrer" content="no-referrer">
 <title>${e(title)}</title>
 <link rel="stylesheet" href="checkout.css">
-${withScript ? '<script src="checkout.js" defer></script>\n' : ''}</head>
+<script src="checkout.js" defer></script>
+</head>
 <body>
 ${body}
 </body>
@@ -176,7 +179,7 @@ export function renderCheckoutPage(view: CheckoutPageView, token: string): strin
     '<p id="kc-message" class="kc-message" role="status" aria-live="polite"></p>',
     '</main>',
   ].join('\n');
-  return page(htmlLang(view.locale), `Checkout: ${view.merchant_name} (klarna-local)`, body, closed === null);
+  return page(htmlLang(view.locale), `Checkout: ${view.merchant_name} (klarna-local)`, body);
 }
 
 function addressBlock(title: string, address: CheckoutAddress | null, email: string | null): string {
@@ -212,11 +215,11 @@ export function renderConfirmationPage(view: CheckoutPageView, token: string): s
       : `This purchase is not complete yet. <a href="checkout?token=${e(encodeURIComponent(token))}">Continue to checkout</a>.`;
     body = [`<main id="kc-confirmation" class="kc" data-state="${view.aborted ? 'aborted' : 'open'}">`, header(view.merchant_name, 'Order confirmation'), `<p class="kc-notice" id="kc-closed">${notice}</p>`, '</main>'].join('\n');
   }
-  return page(htmlLang(view.locale), `Order confirmation: ${view.merchant_name} (klarna-local)`, body, false);
+  return page(htmlLang(view.locale), `Order confirmation: ${view.merchant_name} (klarna-local)`, body);
 }
 
 /** A page for a link that leads nowhere: a token klarna-local did not sign, or an order that is gone. */
 export function renderProblemPage(message: string): string {
   const body = ['<main class="kc" data-state="failed">', header('', 'Checkout'), `<p class="kc-notice kc-notice--bad" id="kc-closed">${e(message)}</p>`, '</main>'].join('\n');
-  return page('en', 'Checkout (klarna-local)', body, false);
+  return page('en', 'Checkout (klarna-local)', body);
 }

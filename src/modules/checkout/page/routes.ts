@@ -8,11 +8,11 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { App, ModuleDeps } from '../../../platform/app.js';
 import { ApiError } from '../../../platform/http/errors.js';
+import { CROSS_ORIGIN_HEADERS, CSS, JAVASCRIPT, sendAsset, staticAsset, webFile } from '../../shopper/web-assets.js';
 import type { CheckoutRecord } from '../checkout-order.js';
 import type { CheckoutService, ShopperOutcome } from '../service.js';
 import { checkoutPageCsp, renderCheckoutPage, renderConfirmationPage, renderProblemPage } from './pages.js';
 import { CompleteBody, DetailsBody, PageQuery, ShippingOptionBody, TokenQuery } from './schemas.js';
-import { CHECKOUT_SCRIPT, CHECKOUT_STYLES } from './script.js';
 import type { CheckoutPageView } from './view.js';
 import { checkoutPageView } from './view.js';
 
@@ -60,11 +60,14 @@ export function registerCheckoutPageRoutes(app: App, _deps: ModuleDeps, service:
       failure.statusCode === 401 ? 'This checkout link is not valid. Return to the store to start again.' : 'This checkout has expired or does not exist. Return to the store to start again.',
     );
 
-  // Scripts and styles change only with a release.
-  app.get(`${BASE}/checkout.js`, route, (_request, reply) =>
-    reply.header('cache-control', 'public, max-age=300').type('application/javascript; charset=utf-8').send(CHECKOUT_SCRIPT),
-  );
-  app.get(`${BASE}/checkout.css`, route, (_request, reply) => reply.header('cache-control', 'public, max-age=300').type('text/css; charset=utf-8').send(CHECKOUT_STYLES));
+  // Built from web/checkout/ (shopper/web-assets.ts), read now: a missing build stops the start.
+  // The pages' own script and styles; the snippet's script runs in merchant pages on any origin.
+  const pageScript = staticAsset(webFile('checkout/checkout.js'), JAVASCRIPT);
+  const pageStyles = staticAsset(webFile('checkout/checkout.css'), CSS);
+  const snippetScript = staticAsset(webFile('checkout/snippet.js'), JAVASCRIPT);
+  app.get(`${BASE}/checkout.js`, route, (request, reply) => sendAsset(request, reply, pageScript));
+  app.get(`${BASE}/checkout.css`, route, (request, reply) => sendAsset(request, reply, pageStyles));
+  app.get(`${BASE}/snippet.js`, route, (request, reply) => sendAsset(request, reply, snippetScript, CROSS_ORIGIN_HEADERS));
 
   app.get(`${BASE}/checkout`, { ...route, schema: { querystring: PageQuery } }, async (request, reply) => {
     const loaded = await forPage(request.query.token);
