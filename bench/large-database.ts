@@ -35,7 +35,8 @@ export async function generateOrderDatabase(file: string, count: number, sampleS
     for (let done = 0; done < count; ) {
       const size = Math.min(BATCH, count - done);
       await db.transaction(async (sql) => {
-        const ctx = { db, sql, now: Date.now(), merchantId: merchant.merchant_id, settings: DEFAULT_SETTINGS, publicUrl: 'http://127.0.0.1' };
+        // Creating orders announces nothing; no other module reacts here.
+        const ctx = { db, sql, now: Date.now(), merchantId: merchant.merchant_id, settings: DEFAULT_SETTINGS, publicUrl: 'http://127.0.0.1', announce: async () => undefined };
         for (let i = 0; i < size; i++) {
           const order = await createAuthorizedOrder(ctx, input);
           // Reservoir sampling: every order has the same chance to be read.

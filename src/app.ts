@@ -1,6 +1,7 @@
 /**
  * buildApp(deps): Fastify with the cross-cutting hooks (correlation id, authentication, body
- * parsing, Klarna's error envelope) and every module's routes in one explicit list.
+ * parsing, Klarna's error envelope) and what every module of src/modules/index.ts declares: its
+ * routes, its callback kinds, its background steps and its reactions (platform/module.ts).
  */
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
@@ -15,21 +16,16 @@ import { ApiError, badRequest, edgeUnauthorized, envelope, internalError, method
 import { KlarnaServerResponse, handleClientError } from './platform/http/wire.js';
 import type { ClientErrorHooks } from './platform/http/wire.js';
 import { validationError } from './platform/http/validation.js';
-import { registerOrderManagementRoutes } from './modules/order-management/routes.js';
-import { registerSandboxRoutes } from './modules/sandbox/routes.js';
-import { registerCustomerTokenRoutes } from './modules/customer-token/routes.js';
-import { registerCustomerTokenSandboxRoutes } from './modules/customer-token/sandbox-routes.js';
-import { registerPaymentsRoutes, registerPaymentsSandboxRoutes } from './modules/payments/routes.js';
-import { registerCheckoutRoutes, registerCheckoutSandboxRoutes } from './modules/checkout/routes.js';
-import { registerCheckoutPageRoutes } from './modules/checkout/page/routes.js';
+import type { ApiModule } from './platform/module.js';
+import { Reactions, dueWorkOf, registerCallbackKinds } from './platform/module.js';
+import { MODULES } from './modules/index.js';
 import { instrumentRequests, registerOperationsRoutes } from './modules/operations/routes.js';
-import { registerShopperRoutes } from './modules/shopper/routes.js';
 
 /** Largest accepted request body. 1000 fully described order lines fit well inside it. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 const CORRELATION_HEADER = 'klarna-correlation-id';
 
-export async function buildApp(deps: AppDeps): Promise<App> {
+export async function buildApp(deps: AppDeps, modules: readonly ApiModule[] = MODULES): Promise<App> {
   // What the HTTP parser refuses is logged and counted; the metrics exist once the hooks are added.
   let countRefusal: (status: number) => void = () => undefined;
   const clientErrors: ClientErrorHooks = {
@@ -67,7 +63,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   const dispatcher = deps.dispatcher ?? new CallbackDispatcher(deps.db, deps.clock, deps.logger, { pollIntervalMs: deps.config.callbackPollMs });
-  const moduleDeps: ModuleDeps = { ...deps, dispatcher };
+  registerCallbackKinds(modules, dispatcher);
+  const moduleDeps: ModuleDeps = { ...deps, dispatcher, reactions: new Reactions(modules), dueWork: dueWorkOf(modules) };
   app.decorate('dispatcher', dispatcher);
   app.addHook('onReady', async () => dispatcher.start());
   // Shutting down: a response still in flight closes its connection, so the server is done as soon
@@ -122,20 +119,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     sendError(error, request, reply);
   });
 
-  // Every module's routes, in one list.
+  // Every module's routes (src/modules/index.ts); the sandbox's unless --no-sandbox.
   registerOperationsRoutes(app, moduleDeps, metrics);
-  registerOrderManagementRoutes(app, moduleDeps);
-  registerPaymentsRoutes(app, moduleDeps);
-  const checkout = registerCheckoutRoutes(app, moduleDeps);
-  registerCheckoutPageRoutes(app, moduleDeps, checkout);
-  registerCustomerTokenRoutes(app, moduleDeps);
-  registerShopperRoutes(app, moduleDeps);
-  if (deps.config.sandbox) {
-    registerSandboxRoutes(app, moduleDeps);
-    registerPaymentsSandboxRoutes(app, moduleDeps);
-    registerCheckoutSandboxRoutes(app, checkout);
-    registerCustomerTokenSandboxRoutes(app, moduleDeps);
-  }
+  for (const module of modules) module.routes?.(app, moduleDeps);
+  if (deps.config.sandbox) for (const module of modules) module.sandboxRoutes?.(app, moduleDeps);
 
   await app.ready();
   return app;

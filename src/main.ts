@@ -13,7 +13,9 @@ import { Authenticator } from './platform/http/auth.js';
 import { deleteExpiredIdempotencyKeys } from './platform/http/idempotency.js';
 import { provisionMerchants } from './modules/merchants/provision.js';
 import type { ProvisionResult } from './modules/merchants/provision.js';
-import { applyDueWork } from './modules/due-work.js';
+import { MODULES } from './modules/index.js';
+import { dueWorkOf } from './platform/module.js';
+import type { DueStep } from './platform/module.js';
 import type { CallbackDispatcher } from './platform/outbox/dispatcher.js';
 
 export interface Server {
@@ -37,7 +39,10 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   });
 }
 
-/** Background work of one process: expiry, fraud decisions, old idempotency keys; wakes the dispatcher. */
+/**
+ * Background work of one process: every module's due steps (expiry, fraud decisions, …), old
+ * idempotency keys; wakes the dispatcher.
+ */
 export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -47,6 +52,7 @@ export class Sweeper {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly intervalMs: number,
+    private readonly dueWork: DueStep,
     private readonly dispatcher?: CallbackDispatcher,
   ) {}
 
@@ -60,7 +66,7 @@ export class Sweeper {
     this.running = (async () => {
       try {
         const now = await this.clock.now();
-        await applyDueWork(this.db, now);
+        await this.dueWork(this.db, now);
         this.dispatcher?.wake();
         await deleteExpiredIdempotencyKeys(this.db, now);
       } catch (error) {
@@ -93,7 +99,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // Routes read the public URL per request; with port 0 it is only known once listening.
   const runtimeConfig: { -readonly [K in keyof Config]: Config[K] } = { ...config };
   const app = await buildApp({ config: runtimeConfig, db, clock, authenticator, logger });
-  const sweeper = new Sweeper(db, clock, logger, config.sweepIntervalMs, app.dispatcher);
+  const sweeper = new Sweeper(db, clock, logger, config.sweepIntervalMs, dueWorkOf(MODULES), app.dispatcher);
   const address = await app.listen({ port: config.port, host: config.host });
   const url = localUrl(config.host, Number(new URL(address).port));
   if (config.publicUrlFromListen) runtimeConfig.publicUrl = url;

@@ -13,6 +13,7 @@ import type { Clock } from './clock.js';
 import type { Db } from './db/database.js';
 import type { AuthenticatedMerchant, Authenticator } from './http/auth.js';
 import type { ValidationStyle } from './http/validation.js';
+import type { DueStep, Reactions } from './module.js';
 import type { CallbackDispatcher } from './outbox/dispatcher.js';
 
 export interface AppDeps {
@@ -25,9 +26,13 @@ export interface AppDeps {
   dispatcher?: CallbackDispatcher;
 }
 
-/** What every module's routes receive. */
+/** What every module's routes receive: the app's dependencies, and what the modules declared together. */
 export interface ModuleDeps extends AppDeps {
   dispatcher: CallbackDispatcher;
+  /** Every module's reactions to facts announced in a write (platform/module.ts). */
+  reactions: Reactions;
+  /** Every module's background steps, in order: what the sweep and a sandbox clock advance run. */
+  dueWork: DueStep;
 }
 
 export type App = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;

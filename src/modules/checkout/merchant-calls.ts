@@ -7,27 +7,13 @@
  */
 import type { Db } from '../../platform/db/database.js';
 import type { Clock } from '../../platform/clock.js';
-import { MS_PER_SECOND } from '../../platform/clock.js';
-import type { CallbackKind, DeliveryPolicy } from '../../platform/outbox/callbacks.js';
-import { MAX_STORED_RESPONSE_CHARS } from '../../platform/outbox/callbacks.js';
+import type { CallbackKind } from '../../platform/outbox/callbacks.js';
+import { recordCall } from '../../platform/outbox/callbacks.js';
 import type { CallOutcome, CallTimeouts } from '../../platform/outbox/http-client.js';
 import { postToMerchant } from '../../platform/outbox/http-client.js';
 
 /** Largest merchant answer read (a whole cart with 1000 lines fits). */
 export const MAX_MERCHANT_ANSWER_CHARS = 1024 * 1024;
-
-/**
- * Validation: Klarna waits 3 s, or 10 s when the merchant requires a positive answer (§2.4).
- * address_update, country_change, shipping_option_update: undocumented; klarna-local waits 2 s for
- * the connection and 5 s for the answer (docs/fidelity.md).
- */
-export const VALIDATION_TIMEOUTS: CallTimeouts = { connect_timeout_ms: 3 * MS_PER_SECOND, response_timeout_ms: 3 * MS_PER_SECOND, total_timeout_ms: 3 * MS_PER_SECOND };
-export const REQUIRED_VALIDATION_TIMEOUTS: CallTimeouts = {
-  connect_timeout_ms: 10 * MS_PER_SECOND,
-  response_timeout_ms: 10 * MS_PER_SECOND,
-  total_timeout_ms: 10 * MS_PER_SECOND,
-};
-export const SHIPPING_CALLBACK_TIMEOUTS: CallTimeouts = { connect_timeout_ms: 2 * MS_PER_SECOND, response_timeout_ms: 5 * MS_PER_SECOND };
 
 export type MerchantAnswer =
   /** 200 with its body parsed (undefined when empty or not JSON). */
@@ -91,19 +77,6 @@ export async function callMerchant(db: Db, clock: Clock, call: MerchantCall): Pr
   const startedAt = await clock.now();
   const body = JSON.stringify(call.body);
   const outcome = await postToMerchant(call.url, body, call.timeouts, MAX_MERCHANT_ANSWER_CHARS);
-  const policy: DeliveryPolicy = { connect_timeout_ms: call.timeouts.connect_timeout_ms, response_timeout_ms: call.timeouts.response_timeout_ms, retry_delays_ms: [] };
-  const answered = outcome.status !== null;
-  await db.transaction(async (sql) => {
-    const now = await clock.now(sql);
-    const row = await sql.get<{ callback_id: number }>(
-      'insert into callbacks (merchant_id, kind, order_id, session_id, url, body, status, attempts, policy, next_attempt_at, last_status, last_error, created_at, updated_at, finished_at) ' +
-        'values (?, ?, ?, null, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) returning callback_id',
-      [call.merchantId, call.kind, call.orderId, call.url, body, answered ? 'delivered' : 'failed', JSON.stringify(policy), startedAt, outcome.status, outcome.error, startedAt, now, now],
-    );
-    await sql.run(
-      'insert into callback_attempts (callback_id, attempt, started_at, duration_ms, response_status, response_body, error) values (?, 1, ?, ?, ?, ?, ?)',
-      [Number(row?.callback_id), startedAt, outcome.durationMs, outcome.status, outcome.body?.slice(0, MAX_STORED_RESPONSE_CHARS) ?? null, outcome.error],
-    );
-  });
+  await recordCall(db, clock, { merchant_id: call.merchantId, kind: call.kind, order_id: call.orderId, url: call.url, body, started_at: startedAt, outcome });
   return interpretAnswer(outcome, call.url);
 }

@@ -13,7 +13,9 @@ import type { ApiError } from '../../platform/http/errors.js';
 import { readIdempotencyKey } from '../../platform/http/idempotency.js';
 import { merchantWrites } from '../merchants/writes.js';
 import { newId } from '../../platform/ids.js';
-import { PUSH_CALLBACK_POLICY, PUSH_FIRST_DELAY_MS, enqueueCallback, substitutePlaceholders } from '../../platform/outbox/callbacks.js';
+import { enqueueCallback, substitutePlaceholders } from '../../platform/outbox/callbacks.js';
+import type { CallbackKind } from '../../platform/outbox/callbacks.js';
+import { ADDRESS_UPDATE_CALL, COUNTRY_CHANGE_CALL, PUSH_CALLBACK, PUSH_FIRST_DELAY_MS, REQUIRED_VALIDATION_TIMEOUTS, SHIPPING_CALLBACK_TIMEOUTS, SHIPPING_OPTION_UPDATE_CALL, VALIDATION_CALL, VALIDATION_TIMEOUTS } from './callbacks.js';
 import { loadInstanceSecret } from '../../platform/secrets.js';
 import { shopperOutcome } from '../../kernel/test-data.js';
 import type { FraudOutcome } from '../../kernel/test-data.js';
@@ -38,7 +40,7 @@ import {
 import { insertCheckoutOrder, loadCheckoutOrder, saveCheckoutOrder } from './checkout.repository.js';
 import { badFields, checkoutNotFound, invalidPageToken, merchantOrderNotFound, readOnlyOrder } from './errors.js';
 import type { MerchantAnswer } from './merchant-calls.js';
-import { REQUIRED_VALIDATION_TIMEOUTS, SHIPPING_CALLBACK_TIMEOUTS, VALIDATION_TIMEOUTS, callMerchant } from './merchant-calls.js';
+import { callMerchant } from './merchant-calls.js';
 import type { CheckoutAddress, CheckoutCreateBody, CheckoutUpdateBody, ShippingOption, ShopperInput } from './schemas.js';
 import { CHECKOUT_ADDRESS_FIELDS, ShippingServiceResponse } from './schemas.js';
 
@@ -194,11 +196,11 @@ export class CheckoutService {
     const billingCountryChanged = (after.billing_address?.country ?? knownCountry).toUpperCase() !== knownCountry.toUpperCase();
     const addressChanged = !sameAddress(before.billing_address, after.billing_address) || !sameAddress(before.shipping_address, after.shipping_address);
     const urls = order.data.merchant_urls;
-    let call: { kind: 'checkout.country_change' | 'checkout.address_update'; url: string } | null = null;
-    if (billingCountryChanged && urls.country_change) call = { kind: 'checkout.country_change', url: urls.country_change };
-    else if (addressChanged && urls.address_update) call = { kind: 'checkout.address_update', url: urls.address_update };
+    let call: { kind: CallbackKind; url: string } | null = null;
+    if (billingCountryChanged && urls.country_change) call = { kind: COUNTRY_CHANGE_CALL, url: urls.country_change };
+    else if (addressChanged && urls.address_update) call = { kind: ADDRESS_UPDATE_CALL, url: urls.address_update };
     const answer = call ? await this.shippingCall(order, after, call.kind, call.url) : null;
-    return this.applyAnswer(merchantId, orderId, after, answer, call?.kind ?? null);
+    return this.applyAnswer(merchantId, orderId, after, answer, call?.kind.kind ?? null);
   }
 
   /** The shopper picks a shipping option; `shipping_option_update` lets the merchant reprice the cart. */
@@ -207,11 +209,11 @@ export class CheckoutService {
     if (!(order.data.shipping_options ?? []).some((o) => o.id === optionId)) throw badFields(['shipping_option_id']);
     const after: CheckoutShopper = { ...shopperOf(order), selected_shipping_option_id: optionId };
     const url = order.data.merchant_urls.shipping_option_update;
-    const answer = url ? await this.shippingCall(order, after, 'checkout.shipping_option_update', url) : null;
-    return this.applyAnswer(merchantId, orderId, after, answer, url ? 'checkout.shipping_option_update' : null);
+    const answer = url ? await this.shippingCall(order, after, SHIPPING_OPTION_UPDATE_CALL, url) : null;
+    return this.applyAnswer(merchantId, orderId, after, answer, url ? SHIPPING_OPTION_UPDATE_CALL.kind : null);
   }
 
-  private async shippingCall(order: CheckoutRecord, shopper: CheckoutShopper, kind: 'checkout.country_change' | 'checkout.address_update' | 'checkout.shipping_option_update', url: string) {
+  private async shippingCall(order: CheckoutRecord, shopper: CheckoutShopper, kind: CallbackKind, url: string) {
     const view = { ...order, shopper };
     const selected = selectedShippingOption(view);
     const billing = shopper.billing_address;
@@ -304,13 +306,13 @@ export class CheckoutService {
       const answer = await callMerchant(this.deps.db, this.deps.clock, {
         merchantId,
         orderId,
-        kind: 'checkout.validation',
+        kind: VALIDATION_CALL,
         url: this.substitute(validationUrl, orderId),
         body: await this.present(order, merchant?.username ?? ''),
         timeouts: required ? REQUIRED_VALIDATION_TIMEOUTS : VALIDATION_TIMEOUTS,
       });
-      if (answer.kind === 'redirect') return { status: 'redirect', redirect_url: answer.location, callback: 'checkout.validation' };
-      if (answer.kind === 'error') return { status: 'error', error_type: answer.error_type, error_text: answer.error_text, callback: 'checkout.validation' };
+      if (answer.kind === 'redirect') return { status: 'redirect', redirect_url: answer.location, callback: VALIDATION_CALL.kind };
+      if (answer.kind === 'error') return { status: 'error', error_type: answer.error_type, error_text: answer.error_text, callback: VALIDATION_CALL.kind };
       if (answer.kind === 'no_answer' && required) return { status: 'validation_failed', reason: answer.reason };
     }
 
@@ -387,10 +389,9 @@ export class CheckoutService {
     }
     await enqueueCallback(ctx.sql, {
       merchant_id: ctx.merchantId,
-      kind: 'checkout.push',
+      kind: PUSH_CALLBACK,
       order_id: order.order_id,
       url: this.substitute(urls.push, order.order_id),
-      policy: PUSH_CALLBACK_POLICY,
       due_at: ctx.now + PUSH_FIRST_DELAY_MS,
       now: ctx.now,
     });

@@ -74,6 +74,18 @@ export async function loadOrderRecord(db: Db, sql: Sql, merchantId: string, orde
   return row && toOrder(row);
 }
 
+/**
+ * Whether the merchant has acknowledged the order (a first capture acknowledges it too, §1.3);
+ * null when there is no such order.
+ */
+export async function isAcknowledged(sql: Sql, merchantId: string, orderId: string): Promise<boolean | null> {
+  const row = await sql.get<{ acknowledged_at: number | null; capture_count: number }>('select acknowledged_at, capture_count from orders where order_id = ? and merchant_id = ?', [
+    orderId,
+    merchantId,
+  ]);
+  return row ? row.acknowledged_at !== null || row.capture_count > 0 : null;
+}
+
 export async function loadCaptures(sql: Sql, order: Pick<OrderRecord, 'order_id' | 'klarna_reference'>): Promise<CaptureRecord[]> {
   const rows = await sql.all<CaptureRow>(
     'select capture_id, seq, captured_amount, refunded_amount, description, reference, order_lines, shipping_info, ' +

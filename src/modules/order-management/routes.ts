@@ -1,6 +1,6 @@
 /** Order Management v1: the 18 operations, each a thin edge over its operation. */
 import { Type } from 'typebox';
-import type { App, AppDeps } from '../../platform/app.js';
+import type { App, ModuleDeps } from '../../platform/app.js';
 import { merchantOf } from '../../platform/http/write.js';
 import { ErrorEnvelope } from '../../kernel/schemas.js';
 import { readSettings } from '../merchants/merchant.js';
@@ -45,7 +45,7 @@ import {
 const BASE = '/ordermanagement/v1/orders/:order_id';
 const passThrough = (payload: unknown): string => payload as string;
 
-export function registerOrderManagementRoutes(app: App, deps: AppDeps): void {
+export function registerOrderManagementRoutes(app: App, deps: ModuleDeps): void {
   const { db, clock } = deps;
   const documents = new OrderDocumentCache(db);
 

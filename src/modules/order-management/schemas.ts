@@ -9,11 +9,13 @@ import {
   MAX_ORDER_LINES,
   MAX_SHIPPING_INFO_ITEMS,
   OrderLine,
+  PurchaseOrderLine,
   ShippingInfo,
+  StringEnum,
 } from '../../kernel/schemas.js';
 import { toIso } from '../../platform/clock.js';
 import type { CaptureRecord, OrderAggregate, OrderRecord, RefundRecord } from './order.js';
-import { deriveAmounts, effectiveStatus, isOpenStatus } from './order.js';
+import { FRAUD_STATUSES, deriveAmounts, effectiveStatus, isOpenStatus } from './order.js';
 
 const opt = Type.Optional;
 
@@ -216,3 +218,26 @@ export function presentOrder(order: OrderAggregate, now: number): OrderResponse 
     selected_shipping_option: orNothing(order.selected_shipping_option),
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sandbox (`POST /sandbox/v1/orders`)
+
+/** Shaped like a Payments create-order request, plus the outcome to force. */
+export const SandboxOrderBody = Type.Object({
+  purchase_country: Type.String({ minLength: 2, maxLength: 2 }),
+  purchase_currency: Type.String({ minLength: 3, maxLength: 3 }),
+  /** Checked against Klarna's locale rule (marketErrors), which answers `Bad value: locale`. */
+  locale: Type.String({ maxLength: 16 }),
+  order_amount: Type.Integer({ minimum: 0, maximum: MAX_AMOUNT }),
+  order_tax_amount: Type.Integer({ minimum: 0, maximum: MAX_AMOUNT }),
+  order_lines: Type.Array(PurchaseOrderLine, { minItems: 1, maxItems: MAX_ORDER_LINES }),
+  billing_address: opt(Address),
+  shipping_address: opt(Address),
+  customer: opt(Customer),
+  merchant_reference1: opt(Type.String({ maxLength: 255 })),
+  merchant_reference2: opt(Type.String({ maxLength: 255 })),
+  merchant_data: opt(Type.String({ maxLength: 6000 })),
+  fraud_status: opt(StringEnum(FRAUD_STATUSES)),
+  initial_payment_method: opt(InitialPaymentMethod),
+});
+export type SandboxOrderBody = Static<typeof SandboxOrderBody>;

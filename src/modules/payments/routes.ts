@@ -1,15 +1,14 @@
-/** Payments v1: the 6 operations, and the sandbox's shopper authorization; each a thin edge over its operation. */
+/** Payments v1: the 6 operations, each a thin edge over its operation. */
 import type { App, ModuleDeps } from '../../platform/app.js';
-import { merchantOf, requestWrite, sendResult } from '../../platform/http/write.js';
+import { merchantOf } from '../../platform/http/write.js';
 import { readSettings } from '../merchants/merchant.js';
-import { authorizeSession } from './operations/authorize-session.js';
 import { cancelAuthorization } from './operations/cancel-authorization.js';
 import { createOrderFromAuthorization } from './operations/create-order.js';
 import { createSession } from './operations/create-session.js';
 import { generateCustomerToken } from './operations/generate-customer-token.js';
 import { readSession } from './operations/read-session.js';
 import { updateSession } from './operations/update-session.js';
-import { AuthorizationParams, AuthorizeBody, CreateOrderBody, CustomerTokenBody, SessionCreateBody, SessionParams, SessionUpdateBody } from './schemas.js';
+import { AuthorizationParams, CreateOrderBody, CustomerTokenBody, SessionCreateBody, SessionParams, SessionUpdateBody } from './schemas.js';
 import { paymentsWrites } from './writes.js';
 
 export function registerPaymentsRoutes(app: App, deps: ModuleDeps): void {
@@ -47,21 +46,5 @@ export function registerPaymentsRoutes(app: App, deps: ModuleDeps): void {
     '/payments/v1/authorizations/:authorization_token/customer-token',
     { config: bad, schema: { params: AuthorizationParams, body: CustomerTokenBody } },
     (request, reply) => run(request, reply, (ctx) => generateCustomerToken(ctx, request.params.authorization_token, request.body)),
-  );
-}
-
-/** The sandbox's shopper: authorizes a session as the widget would, with the merchant's credentials. */
-export function registerPaymentsSandboxRoutes(app: App, deps: ModuleDeps): void {
-  const writes = paymentsWrites(deps);
-  app.post(
-    '/sandbox/v1/payments/sessions/:session_id/authorize',
-    { config: { validationStyle: 'bad_value' }, schema: { params: SessionParams, body: AuthorizeBody } },
-    async (request, reply) => {
-      const result = await writes.run(requestWrite(request), async (ctx) => ({
-        status: 200,
-        body: await authorizeSession(ctx, request.params.session_id, request.body ?? {}),
-      }));
-      return sendResult(reply, result);
-    },
   );
 }

@@ -12,6 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { Sql } from '../db/sql.js';
+import type { Reactions } from '../module.js';
 import type { AuthenticatedMerchant } from './auth.js';
 import type { WriteResult } from './idempotency.js';
 import { readIdempotencyKey, runWrite } from './idempotency.js';
@@ -27,6 +28,8 @@ export interface WriteContext<Settings> {
   settings: Settings;
   /** Base of absolute URLs (`Location`, redirect URLs); read per write, as it is known only once listening. */
   publicUrl: string;
+  /** States a fact in this transaction; the rules other modules declared for it run here (platform/module.ts). */
+  announce(type: string, subjectId: string): Promise<void>;
 }
 
 /** Who writes, under which correlation id and idempotency key. */
@@ -46,6 +49,8 @@ export interface WritePipelineDeps {
   db: Db;
   clock: Clock;
   config: { publicUrl: string };
+  /** Every module's reactions to announced facts. */
+  reactions: Reactions;
 }
 
 export interface WritePipelineOptions<Settings, Extra extends object> {
@@ -69,7 +74,7 @@ export function writePipeline<Settings, Extra extends object = object>(
   deps: WritePipelineDeps,
   options: WritePipelineOptions<Settings, Extra>,
 ): WritePipeline<WriteContext<Settings> & Extra> {
-  const { db, clock, config } = deps;
+  const { db, clock, config, reactions } = deps;
   const { settings: reader, prepare, afterCommit } = options;
   const run = async (write: MerchantWrite, operation: Operation<WriteContext<Settings> & Extra>): Promise<WriteResult> => {
     const extra = prepare ? await prepare() : ({} as Extra);
@@ -77,7 +82,11 @@ export function writePipeline<Settings, Extra extends object = object>(
       db,
       clock,
       { merchantId: write.merchantId, idempotencyKey: write.idempotencyKey, correlationId: write.correlationId, replayErrors: (json) => reader.replaysErrors(reader.parse(json)) },
-      ({ sql, now, settingsJson }) => operation({ ...extra, db, sql, now, merchantId: write.merchantId, settings: reader.parse(settingsJson), publicUrl: config.publicUrl }),
+      ({ sql, now, settingsJson }) => {
+        const merchantId = write.merchantId;
+        const announce = (type: string, subjectId: string) => reactions.announce(sql, { type, merchantId, subjectId, now });
+        return operation({ ...extra, db, sql, now, merchantId, settings: reader.parse(settingsJson), publicUrl: config.publicUrl, announce });
+      },
     );
     afterCommit?.();
     return result;

@@ -4,21 +4,10 @@
  * the dispatcher (dispatcher.ts) delivers it later, retrying on the kind's schedule, from whichever
  * process claims it first. A restart loses nothing: undelivered rows wait in the table.
  */
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
 import type { Sql } from '../db/sql.js';
-import { MS_PER_SECOND } from '../clock.js';
-
-const MS_PER_MINUTE = 60 * MS_PER_SECOND;
-
-export const CALLBACK_KINDS = [
-  'payments.authorization',
-  'order.notification',
-  'checkout.push',
-  'checkout.validation',
-  'checkout.address_update',
-  'checkout.country_change',
-  'checkout.shipping_option_update',
-] as const;
-export type CallbackKind = (typeof CALLBACK_KINDS)[number];
+import type { CallOutcome } from './http-client.js';
 
 export const CALLBACK_STATUSES = ['pending', 'delivered', 'failed', 'cancelled'] as const;
 export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
@@ -39,49 +28,33 @@ export interface DeliveryPolicy {
 }
 
 /**
- * Klarna's Payments authorization callback: 2 s to connect, 2 s to answer, 3 attempts in all with
- * exponential backoff from 1 s (behaviour reference §3.2).
+ * A kind of callback, as the module that sends it declares it (platform/module.ts): its name, how it
+ * is delivered, and when pending attempts are no longer wanted.
  */
-export const AUTHORIZATION_CALLBACK_POLICY: DeliveryPolicy = {
-  connect_timeout_ms: 2 * MS_PER_SECOND,
-  response_timeout_ms: 2 * MS_PER_SECOND,
-  retry_delays_ms: [1 * MS_PER_SECOND, 2 * MS_PER_SECOND],
-};
-
-/**
- * The fraud-decision notification. Klarna documents no retry policy (reference §11.13); this one is
- * ours (docs/fidelity.md): 10 s timeouts; retries after 1, 5, 15 and 60 minutes, then every 4 hours,
- * 10 attempts in all over about 21 hours.
- */
-export const NOTIFICATION_CALLBACK_POLICY: DeliveryPolicy = {
-  connect_timeout_ms: 10 * MS_PER_SECOND,
-  response_timeout_ms: 10 * MS_PER_SECOND,
-  retry_delays_ms: [1, 5, 15, 60, 240, 240, 240, 240, 240].map((m) => m * MS_PER_MINUTE),
-};
-
-/**
- * Checkout's push (behaviour reference §2.3): an empty POST about 2 minutes after completion, then
- * after 5, 15, 30 and 60 minutes and every 4 hours until 48 hours have passed, until the order is
- * acknowledged or captured. Klarna was seen giving up reading after about 5 s.
- */
-export const PUSH_FIRST_DELAY_MS = 2 * MS_PER_MINUTE;
-export const PUSH_CALLBACK_POLICY: DeliveryPolicy = {
-  connect_timeout_ms: 5 * MS_PER_SECOND,
-  response_timeout_ms: 5 * MS_PER_SECOND,
-  retry_delays_ms: pushDelays(),
-  repeat_after_success: true,
-};
-
-function pushDelays(): number[] {
-  const delays = [5, 15, 30, 60].map((m) => m * MS_PER_MINUTE);
-  const total = 48 * 60 * MS_PER_MINUTE;
-  let elapsed = delays.reduce((a, b) => a + b, 0);
-  while (elapsed + 240 * MS_PER_MINUTE <= total) {
-    delays.push(240 * MS_PER_MINUTE);
-    elapsed += 240 * MS_PER_MINUTE;
-  }
-  return delays;
+export interface CallbackKind {
+  readonly kind: string;
+  readonly policy: DeliveryPolicy;
+  /** Checked just before each attempt: true ends the callback. */
+  readonly stopWhen?: StopCondition;
 }
+
+/** A callback row as the dispatcher claims it. */
+export interface ClaimedCallback {
+  callback_id: number;
+  merchant_id: string;
+  kind: string;
+  order_id: string | null;
+  session_id: string | null;
+  url: string;
+  body: string | null;
+  attempts: number;
+  policy: string;
+  lease_until: number;
+  last_status: number | null;
+}
+
+/** Decides, just before an attempt, that a callback is no longer wanted (e.g. push after acknowledgement). */
+export type StopCondition = (sql: Sql, callback: ClaimedCallback) => Promise<boolean>;
 
 /** Upper bound of a stored response body of an attempt (the rest is cut). */
 export const MAX_STORED_RESPONSE_CHARS = 2000;
@@ -94,7 +67,6 @@ export interface NewCallback {
   url: string;
   /** JSON-serialisable body; undefined sends an empty POST. */
   body?: unknown;
-  policy: DeliveryPolicy;
   /** Server time (sandbox clock) of the first attempt. */
   due_at: number;
   now: number;
@@ -107,12 +79,12 @@ export async function enqueueCallback(sql: Sql, callback: NewCallback): Promise<
       "values (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
     [
       callback.merchant_id,
-      callback.kind,
+      callback.kind.kind,
       callback.order_id ?? null,
       callback.session_id ?? null,
       callback.url,
       callback.body === undefined ? null : JSON.stringify(callback.body),
-      JSON.stringify(callback.policy),
+      JSON.stringify(callback.kind.policy),
       callback.due_at,
       callback.now,
       callback.now,
@@ -127,8 +99,46 @@ export const STOPPED_STATUS_SQL = "case when last_status between 200 and 299 the
 export async function stopPendingCallbacks(sql: Sql, merchantId: string, orderId: string, kind: CallbackKind, now: number): Promise<number> {
   return sql.run(
     `update callbacks set status = ${STOPPED_STATUS_SQL}, lease_until = null, finished_at = ?, updated_at = ? where merchant_id = ? and order_id = ? and kind = ? and status = 'pending'`,
-    [now, now, merchantId, orderId, kind],
+    [now, now, merchantId, orderId, kind.kind],
   );
+}
+
+/**
+ * Records a call made while someone waited for it (Checkout's address and validation calls): one
+ * row with its single attempt, so the sandbox's event timeline shows it like any callback.
+ */
+export async function recordCall(
+  db: Db,
+  clock: Clock,
+  call: { merchant_id: string; kind: CallbackKind; order_id: string; url: string; body: string; started_at: number; outcome: CallOutcome },
+): Promise<void> {
+  const { outcome } = call;
+  await db.transaction(async (sql) => {
+    const now = await clock.now(sql);
+    const row = await sql.get<{ callback_id: number }>(
+      'insert into callbacks (merchant_id, kind, order_id, session_id, url, body, status, attempts, policy, next_attempt_at, last_status, last_error, created_at, updated_at, finished_at) ' +
+        'values (?, ?, ?, null, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) returning callback_id',
+      [
+        call.merchant_id,
+        call.kind.kind,
+        call.order_id,
+        call.url,
+        call.body,
+        outcome.status !== null ? 'delivered' : 'failed',
+        JSON.stringify(call.kind.policy),
+        call.started_at,
+        outcome.status,
+        outcome.error,
+        call.started_at,
+        now,
+        now,
+      ],
+    );
+    await sql.run(
+      'insert into callback_attempts (callback_id, attempt, started_at, duration_ms, response_status, response_body, error) values (?, 1, ?, ?, ?, ?, ?)',
+      [Number(row?.callback_id), call.started_at, outcome.durationMs, outcome.status, outcome.body?.slice(0, MAX_STORED_RESPONSE_CHARS) ?? null, outcome.error],
+    );
+  });
 }
 
 /**

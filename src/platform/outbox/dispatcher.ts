@@ -8,25 +8,12 @@
  */
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
-import type { Sql } from '../db/sql.js';
 import type { Clock } from '../clock.js';
-import type { CallbackKind, DeliveryPolicy } from './callbacks.js';
+import type { ClaimedCallback, DeliveryPolicy, StopCondition } from './callbacks.js';
 import { MAX_STORED_RESPONSE_CHARS, STOPPED_STATUS_SQL } from './callbacks.js';
 import { closeMerchantConnections, postToMerchant } from './http-client.js';
 
-export interface ClaimedCallback {
-  callback_id: number;
-  merchant_id: string;
-  kind: CallbackKind;
-  order_id: string | null;
-  session_id: string | null;
-  url: string;
-  body: string | null;
-  attempts: number;
-  policy: string;
-  lease_until: number;
-  last_status: number | null;
-}
+export type { ClaimedCallback, StopCondition };
 
 export interface DeliveryOutcome {
   status: number | null;
@@ -34,9 +21,6 @@ export interface DeliveryOutcome {
   error: string | null;
   durationMs: number;
 }
-
-/** Decides, just before an attempt, that a callback is no longer wanted (e.g. push after acknowledgement). */
-export type StopCondition = (sql: Sql, callback: ClaimedCallback) => Promise<boolean>;
 
 export interface DispatcherOptions {
   /** How often to look for due callbacks when nobody wakes the dispatcher. */
@@ -53,7 +37,7 @@ export class CallbackDispatcher {
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly leaseMs: number;
-  private readonly stopConditions = new Map<CallbackKind, StopCondition>();
+  private readonly stopConditions = new Map<string, StopCondition>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -76,7 +60,7 @@ export class CallbackDispatcher {
     this.leaseMs = options.leaseMs ?? 30_000;
   }
 
-  onStop(kind: CallbackKind, condition: StopCondition): void {
+  onStop(kind: string, condition: StopCondition): void {
     this.stopConditions.set(kind, condition);
   }
 

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { Sweeper } from '../../../src/main.js';
+import { MODULES } from '../../../src/modules/index.js';
+import { dueWorkOf } from '../../../src/platform/module.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { OTHER_MERCHANT, buildTestApp, orderBody } from '../../helpers/harness.js';
 import type { TestApp, TestResponse } from '../../helpers/harness.js';
@@ -254,7 +256,7 @@ for (const dialect of await availableDialects()) {
       assert.equal(read.status, 'EXPIRED');
       assert.equal(read.remaining_authorized_amount, 0);
 
-      const sweeper = new Sweeper(t.db, t.clock, pino({ level: 'silent' }), 60_000);
+      const sweeper = new Sweeper(t.db, t.clock, pino({ level: 'silent' }), 60_000, dueWorkOf(MODULES));
       await sweeper.runOnce();
       assert.equal(await storedStatus(order.order_id), 'EXPIRED');
       assert.equal((await t.getOrder(order.order_id)).status, 'EXPIRED');

@@ -1,9 +1,9 @@
 /** POST /orders/{order_id}/captures (§1.5). */
 import type { WriteResult } from '../../../platform/http/idempotency.js';
-import { stopPendingCallbacks } from '../../../platform/outbox/callbacks.js';
 import { newId } from '../../../platform/ids.js';
 import { lineTotalErrors, sumTotals } from '../../../kernel/order-lines.js';
 import { badLines, captureNotAllowed } from '../errors.js';
+import { ORDER_ACKNOWLEDGED } from '../facts.js';
 import type { CaptureRecord, OrderRecord } from '../order.js';
 import { assertTransition, statusAfterCapture } from '../order.js';
 import { insertCapture, updateOrder } from '../order.repository.js';
@@ -83,8 +83,8 @@ export async function createCapture(ctx: OperationContext, orderId: string, body
     },
     ctx.now,
   );
-  // The first capture acknowledges the order, which ends a Checkout order's push retries (§2.3).
-  if (wasUnacknowledged) await stopPendingCallbacks(ctx.sql, ctx.merchantId, order.order_id, 'checkout.push', ctx.now);
+  // The first capture acknowledges the order (§1.3).
+  if (wasUnacknowledged) await ctx.announce(ORDER_ACKNOWLEDGED, order.order_id);
   const location = `${orderUrl(ctx, order.order_id)}/captures/${capture.capture_id}`;
   return { status: 201, headers: { location, 'capture-id': capture.capture_id } };
 }

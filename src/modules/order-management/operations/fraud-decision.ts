@@ -8,7 +8,8 @@
 import type { Db } from '../../../platform/db/database.js';
 import type { Sql } from '../../../platform/db/sql.js';
 import { toIso } from '../../../platform/clock.js';
-import { NOTIFICATION_CALLBACK_POLICY, enqueueCallback, substitutePlaceholders } from '../../../platform/outbox/callbacks.js';
+import { enqueueCallback, substitutePlaceholders } from '../../../platform/outbox/callbacks.js';
+import { FRAUD_NOTIFICATION } from '../callbacks.js';
 import type { OrderRecord } from '../order.js';
 import { assertTransition, isOpenStatus } from '../order.js';
 import { loadOrderRecord, updateOrder } from '../order.repository.js';
@@ -33,12 +34,11 @@ export async function applyDueFraudDecision(sql: Sql, order: OrderRecord, now: n
   if (url) {
     await enqueueCallback(sql, {
       merchant_id: order.merchant_id,
-      kind: 'order.notification',
+      kind: FRAUD_NOTIFICATION,
       order_id: order.order_id,
       url: substitutePlaceholders(url, { 'order.id': order.order_id, 'checkout.order.id': order.order_id }),
       // Klarna documents the decision time but not its key (§11.13): `decided_at` is klarna-local's name.
       body: { order_id: order.order_id, event_type: FRAUD_EVENT_TYPES[decision], decided_at: toIso(decidedAt) },
-      policy: NOTIFICATION_CALLBACK_POLICY,
       due_at: now,
       now,
     });

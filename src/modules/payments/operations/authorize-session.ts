@@ -9,7 +9,8 @@
  * callback to `merchant_urls.authorization` with `{authorization_token, session_id}`.
  */
 import { newId } from '../../../platform/ids.js';
-import { AUTHORIZATION_CALLBACK_POLICY, enqueueCallback, substitutePlaceholders } from '../../../platform/outbox/callbacks.js';
+import { enqueueCallback, substitutePlaceholders } from '../../../platform/outbox/callbacks.js';
+import { AUTHORIZATION_CALLBACK } from '../callbacks.js';
 import { shopperOutcome } from '../../../kernel/test-data.js';
 import { badFields } from '../errors.js';
 import type { AuthorizeBody, PaymentsAddress } from '../schemas.js';
@@ -110,11 +111,10 @@ export async function authorizeSession(ctx: PaymentsContext, sessionId: string, 
   if (callbackUrl) {
     await enqueueCallback(ctx.sql, {
       merchant_id: ctx.merchantId,
-      kind: 'payments.authorization',
+      kind: AUTHORIZATION_CALLBACK,
       session_id: session.session_id,
       url: substitutePlaceholders(callbackUrl, { 'session.id': session.session_id }),
       body: { authorization_token: authorization.authorization_token, session_id: session.session_id },
-      policy: AUTHORIZATION_CALLBACK_POLICY,
       due_at: ctx.now,
       now: ctx.now,
     });

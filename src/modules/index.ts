@@ -1,0 +1,13 @@
+/**
+ * Every module of the server, listed once. `src/app.ts` registers their routes and callback kinds and
+ * `src/main.ts` runs their background steps from this list; a new API is one more entry.
+ */
+import type { ApiModule } from '../platform/module.js';
+import { checkout } from './checkout/module.js';
+import { customerToken } from './customer-token/module.js';
+import { merchants } from './merchants/module.js';
+import { orderManagement } from './order-management/module.js';
+import { payments } from './payments/module.js';
+import { sandbox } from './sandbox/module.js';
+
+export const MODULES: readonly ApiModule[] = [orderManagement, payments, checkout, customerToken, merchants, sandbox];

@@ -1,0 +1,81 @@
+/**
+ * The module contract: what an API module brings to the server, in one object. `src/app.ts` and
+ * `src/main.ts` list the modules once (`src/modules/index.ts`) and take everything from there:
+ *
+ *  - its Klarna routes, and its `/sandbox/v1` routes (left out with `--no-sandbox`);
+ *  - the kinds of merchant callback it sends, each with its delivery policy and, where pending
+ *    attempts can stop being wanted, the condition that ends them;
+ *  - its background steps: timed behaviour that falls due (expiry, decisions, and soon payouts), run by
+ *    every process's sweep and at once by a sandbox clock advance;
+ *  - the rules it adds to what other modules do: reactions to facts another module announces in its
+ *    own transaction (Checkout ends its push when Order Management announces `order.acknowledged`).
+ *
+ * Nothing here knows a Klarna rule; the platform only runs what the modules declare.
+ */
+import type { App, ModuleDeps } from './app.js';
+import type { Db } from './db/database.js';
+import type { Sql } from './db/sql.js';
+import type { CallbackKind } from './outbox/callbacks.js';
+import type { CallbackDispatcher } from './outbox/dispatcher.js';
+
+/** Timed behaviour that falls due with the (sandbox) clock. */
+export type DueStep = (db: Db, now: number) => Promise<void>;
+
+/** Something a module states inside its write's transaction, for other modules' rules to react to. */
+export interface Fact {
+  readonly type: string;
+  readonly merchantId: string;
+  /** The resource it is about (an order id, a session id, …). */
+  readonly subjectId: string;
+  readonly now: number;
+}
+
+/** A rule one module adds to another's writes: runs in the announcing transaction. */
+export type Reaction = (sql: Sql, fact: Fact) => Promise<void>;
+
+export interface ApiModule {
+  readonly name: string;
+  /** Klarna's routes this module serves (and its shopper pages). */
+  routes?(app: App, deps: ModuleDeps): void;
+  /** Its routes under `/sandbox/v1`: what Klarna does behind its walls, for tests. */
+  sandboxRoutes?(app: App, deps: ModuleDeps): void;
+  readonly callbacks?: readonly CallbackKind[];
+  readonly dueWork?: readonly DueStep[];
+  /** Fact type → the rule that reacts to it. */
+  readonly reactions?: Readonly<Record<string, Reaction>>;
+}
+
+/** Runs the reactions every module declared to a fact. */
+export class Reactions {
+  private readonly byType = new Map<string, Reaction[]>();
+
+  constructor(modules: readonly ApiModule[]) {
+    for (const module of modules) {
+      for (const [type, reaction] of Object.entries(module.reactions ?? {})) {
+        this.byType.set(type, [...(this.byType.get(type) ?? []), reaction]);
+      }
+    }
+  }
+
+  async announce(sql: Sql, fact: Fact): Promise<void> {
+    for (const reaction of this.byType.get(fact.type) ?? []) await reaction(sql, fact);
+  }
+}
+
+/** Every module's background steps, in the order the modules are listed. */
+export function dueWorkOf(modules: readonly ApiModule[]): DueStep {
+  const steps = modules.flatMap((m) => m.dueWork ?? []);
+  return async (db, now) => {
+    for (const step of steps) await step(db, now);
+  };
+}
+
+/** Gives the dispatcher every module's stop conditions; refuses two modules claiming one kind. */
+export function registerCallbackKinds(modules: readonly ApiModule[], dispatcher: CallbackDispatcher): void {
+  const seen = new Set<string>();
+  for (const spec of modules.flatMap((m) => m.callbacks ?? [])) {
+    if (seen.has(spec.kind)) throw new Error(`callback kind ${spec.kind} is declared twice`);
+    seen.add(spec.kind);
+    if (spec.stopWhen) dispatcher.onStop(spec.kind, spec.stopWhen);
+  }
+}
