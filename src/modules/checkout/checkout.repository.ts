@@ -1,7 +1,7 @@
 /** Checkout order rows, in plain SQL on the hot-path layer; JSON parsed at the edge. */
 import type { Db } from '../../platform/db/database.js';
 import type { Sql } from '../../platform/db/sql.js';
-import type { CheckoutOrdersTable } from '../../platform/db/schema.js';
+import type { CheckoutOrdersTable } from './tables.js';
 import type { CheckoutRecord, CheckoutStatus } from './checkout-order.js';
 
 const COLUMNS = 'order_id, merchant_id, status, data, shopper, recurring_token, aborted_at, created_at, updated_at, completed_at, expires_at';

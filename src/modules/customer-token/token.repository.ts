@@ -1,7 +1,7 @@
 /** Customer token rows, on the hot-path query layer; JSON columns parsed at the edge. */
 import type { Db } from '../../platform/db/database.js';
 import type { Sql } from '../../platform/db/sql.js';
-import type { CustomerTokensTable } from '../../platform/db/schema.js';
+import type { CustomerTokensTable } from './tables.js';
 import type { CustomerTokenRecord, TokenPaymentMethodType, TokenStatus } from './token.js';
 
 const parse = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));

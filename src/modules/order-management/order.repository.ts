@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import type { Db, Executor } from '../../platform/db/database.js';
 import type { Sql, SqlParam } from '../../platform/db/sql.js';
-import type { CapturesTable, OrdersTable, RefundsTable } from '../../platform/db/schema.js';
+import type { CapturesTable, OrdersTable, RefundsTable } from './tables.js';
 import type { CaptureRecord, FraudDecision, FraudStatus, OrderAggregate, OrderRecord, OrderStatus, RefundRecord } from './order.js';
 import { presentCapture, presentOrderCore, presentRefund } from './schemas.js';
 

@@ -1,7 +1,7 @@
 /** Payments sessions and authorizations, in plain SQL on the hot-path layer; JSON parsed at the edge. */
 import type { Db } from '../../platform/db/database.js';
 import type { Sql } from '../../platform/db/sql.js';
-import type { PaymentAuthorizationsTable, PaymentSessionsTable } from '../../platform/db/schema.js';
+import type { PaymentAuthorizationsTable, PaymentSessionsTable } from './tables.js';
 import type { AuthorizationRecord, AuthorizationStatus, SessionRecord, SessionStatus } from './session.js';
 import type { Intent } from './schemas.js';
 
