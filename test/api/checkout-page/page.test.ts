@@ -95,7 +95,7 @@ for (const dialect of await availableDialects()) {
 
     it('the snippet: the iframe (a default height until the page reports its own) and its script, a file of klarna-local loaded async; no inline code', async () => {
       const { order } = await createCheckout(t, SHOP);
-      const snippet = order.html_snippet;
+      const snippet = String(order.html_snippet);
       assertNoInlineCode(snippet.replace(/\sstyle="[^"]*"/g, ''));
       assert.match(snippet, /<iframe id="klarna-checkout-iframe" name="klarna-checkout-iframe" title="Klarna Checkout" src="[^"]+\/checkout\/v3\/page\/checkout\?token=[^"]+" style="width: 100%; height: 720px; border: 0; display: block;" scrolling="auto" frameborder="0"><\/iframe>/);
       assert.doesNotMatch(snippet, /min-height/, 'the iframe follows its content, shorter or taller');
