@@ -4,20 +4,18 @@
  * ACTIVE → CANCELLED (merchant, irreversible) | SUSPENDED (Klarna; the sandbox can set it).
  */
 import type { Address, InitialPaymentMethod } from '../../kernel/schemas.js';
+import { Transitions } from '../../kernel/transitions.js';
+import { newId } from '../../platform/ids.js';
 
 export const TOKEN_STATUSES = ['ACTIVE', 'CANCELLED', 'SUSPENDED'] as const;
 export type TokenStatus = (typeof TOKEN_STATUSES)[number];
 
-/** Every status change there is. */
-const TOKEN_TRANSITIONS: Readonly<Record<TokenStatus, readonly TokenStatus[]>> = {
+/** Every status change there is: a cancellation is final (§4). */
+export const TOKEN_TRANSITIONS = new Transitions<TokenStatus>('customer token', {
   ACTIVE: ['ACTIVE', 'CANCELLED', 'SUSPENDED'],
   SUSPENDED: ['SUSPENDED', 'ACTIVE', 'CANCELLED'],
   CANCELLED: ['CANCELLED'],
-};
-
-export function canTransition(from: TokenStatus, to: TokenStatus): boolean {
-  return TOKEN_TRANSITIONS[from].includes(to);
-}
+});
 
 /** payment_method_type of a token read (Klarna's enum). */
 export const TOKEN_PAYMENT_METHOD_TYPES = ['INVOICE', 'CARD', 'DIRECT_DEBIT', 'SLICE_IT_BY_CARD', 'OTHER'] as const;
@@ -62,6 +60,26 @@ export interface CustomerTokenRecord {
   source_id: string | null;
   created_at: number;
   updated_at: number;
+}
+
+/** What a new token is made from; the rest (id, status, test payment details, times) is the same for every token. */
+export type NewCustomerToken = Omit<CustomerTokenRecord, 'token_id' | 'status' | 'payment_details' | 'created_at' | 'updated_at'>;
+
+/**
+ * A new ACTIVE token (Payments generate-customer-token, a recurring Checkout order, the sandbox), with
+ * the test payment details of its method; country and currency in upper case.
+ */
+export function newCustomerToken(input: NewCustomerToken, now: number): CustomerTokenRecord {
+  return {
+    ...input,
+    token_id: newId(),
+    status: 'ACTIVE',
+    purchase_country: input.purchase_country.toUpperCase(),
+    purchase_currency: input.purchase_currency.toUpperCase(),
+    payment_details: testPaymentDetails(input.payment_method_type, now),
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 /**

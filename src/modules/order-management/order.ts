@@ -4,6 +4,7 @@
  */
 import type { Address, Customer, InitialPaymentMethod, OrderLine, ShippingInfo } from '../../kernel/schemas.js';
 import type { ExtendDueDateOption, MerchantSettings } from '../merchants/merchant.js';
+import { Transitions } from '../../kernel/transitions.js';
 
 export const ORDER_STATUSES = ['AUTHORIZED', 'PART_CAPTURED', 'CAPTURED', 'CANCELLED', 'EXPIRED', 'CLOSED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -12,17 +13,17 @@ export const FRAUD_STATUSES = ['ACCEPTED', 'PENDING', 'REJECTED'] as const;
 export type FraudStatus = (typeof FRAUD_STATUSES)[number];
 
 /** Every status change an operation may make (§1.3). Anything else is a bug. */
-const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+export const ORDER_TRANSITIONS = new Transitions<OrderStatus>('order', {
   AUTHORIZED: ['AUTHORIZED', 'PART_CAPTURED', 'CAPTURED', 'CANCELLED', 'EXPIRED', 'CLOSED'],
   PART_CAPTURED: ['PART_CAPTURED', 'CAPTURED', 'EXPIRED', 'CLOSED'],
   CAPTURED: ['CAPTURED', 'CLOSED'],
   CANCELLED: ['CANCELLED'],
   EXPIRED: ['EXPIRED'],
   CLOSED: ['CLOSED'],
-};
+});
 
 export function assertTransition(from: OrderStatus, to: OrderStatus): void {
-  if (!TRANSITIONS[from].includes(to)) throw new Error(`illegal order status transition ${from} → ${to}`);
+  ORDER_TRANSITIONS.assert(from, to);
 }
 
 /** Statuses in which the authorization is still open (captures possible, expiry applies). */

@@ -10,6 +10,7 @@ import type { InitialPaymentMethod } from '../../kernel/schemas.js';
 import { marketErrors } from '../../kernel/markets.js';
 import { orderTotalsErrors } from '../../kernel/order-lines.js';
 import type { FraudOutcome } from '../../kernel/test-data.js';
+import { Transitions } from '../../kernel/transitions.js';
 import type { TokenPaymentMethodType } from '../customer-token/token.js';
 import type { Intent, MerchantUrls, PaymentsAddress, PaymentsCustomer, SessionCreateBody } from './schemas.js';
 import { ADDRESS_FIELDS } from './schemas.js';
@@ -18,9 +19,10 @@ export const SESSION_STATUSES = ['incomplete', 'complete'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 /** incomplete → complete (an order was placed, or a tokenize-only session got its token). */
-export function canCompleteSession(status: SessionStatus): boolean {
-  return status === 'incomplete';
-}
+export const SESSION_TRANSITIONS = new Transitions<SessionStatus>('payments session', {
+  incomplete: ['incomplete', 'complete'],
+  complete: ['complete'],
+});
 
 export const SESSION_LIFETIME_MS = 48 * MS_PER_HOUR;
 export const AUTHORIZATION_LIFETIME_MS = 1 * MS_PER_HOUR;
@@ -28,6 +30,13 @@ export const DEFAULT_LOCALE = 'en-US';
 
 export const AUTHORIZATION_STATUSES = ['active', 'cancelled', 'consumed'] as const;
 export type AuthorizationStatus = (typeof AUTHORIZATION_STATUSES)[number];
+
+/** An authorization places one order (consumed) or is cancelled; either is final. */
+export const AUTHORIZATION_TRANSITIONS = new Transitions<AuthorizationStatus>('authorization', {
+  active: ['active', 'consumed', 'cancelled'],
+  consumed: ['consumed'],
+  cancelled: ['cancelled'],
+});
 
 /** The session's order data as stored (the create body, updated by later updates). */
 export type SessionData = Omit<SessionCreateBody, 'intent'> & { locale: string; order_tax_amount: number };

@@ -13,7 +13,7 @@ import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { substitutePlaceholders } from '../../../platform/outbox/callbacks.js';
 import type { OperationContext } from '../../merchants/writes.js';
 import { orderUrl } from '../../order-management/operations/context.js';
-import { captureWholeOrder, createAuthorizedOrder } from '../../order-management/operations/create-order.js';
+import { placeOrder } from '../../order-management/operations/place-order.js';
 import type { MerchantUrls } from '../../order-management/order.js';
 import {
   badFields,
@@ -29,8 +29,6 @@ import type { CreateTokenOrderBody } from '../schemas.js';
 import type { CustomerTokenRecord } from '../token.js';
 import { tokenPaymentMethod } from '../token.js';
 import { loadCustomerToken } from '../token.repository.js';
-
-const MS_PER_MINUTE = 60_000;
 
 export interface TokenOrderResponse {
   order_id: string;
@@ -125,7 +123,7 @@ export async function createTokenOrder(ctx: OperationContext, tokenId: string, b
     push: body.merchant_urls.push,
     notification: body.merchant_urls.notification,
   };
-  const order = await createAuthorizedOrder(ctx, {
+  const order = await placeOrder(ctx, {
     purchase_country: token.purchase_country,
     purchase_currency: body.purchase_currency,
     locale: body.locale ?? token.locale,
@@ -139,13 +137,12 @@ export async function createTokenOrder(ctx: OperationContext, tokenId: string, b
     merchant_reference2: body.merchant_reference2,
     merchant_data: body.merchant_data,
     initial_payment_method: method.initial,
-    fraud_status: fraud.fraud_status,
-    ...(fraud.fraud_status === 'PENDING' && { fraud_decision: fraud.decision, fraud_decision_after_ms: fraud.after_minutes * MS_PER_MINUTE }),
+    fraud,
+    // A PENDING order is left AUTHORIZED: captures wait for the fraud decision (docs/fidelity.md).
+    auto_capture: body.auto_capture,
     merchant_urls: merchantUrls,
     source: 'customer_token',
   });
-  // A PENDING order is left AUTHORIZED: captures wait for the fraud decision (docs/fidelity.md).
-  if (body.auto_capture === true) await captureWholeOrder(ctx, order);
   // Which token an order was charged on has no column of its own; the event keeps the link.
   await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,

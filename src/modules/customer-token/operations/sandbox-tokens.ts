@@ -5,12 +5,11 @@
 import { marketErrors } from '../../../kernel/markets.js';
 import { toIso } from '../../../platform/clock.js';
 import type { WriteResult } from '../../../platform/http/idempotency.js';
-import { newId } from '../../../platform/ids.js';
 import type { OperationContext } from '../../merchants/writes.js';
 import { badFields, sandboxTokenFinal, sandboxTokenNotFound } from '../errors.js';
 import type { SandboxTokenBody, SandboxTokenStatusBody, TokenAddress } from '../schemas.js';
 import type { CustomerTokenRecord, CustomerTokenView } from '../token.js';
-import { canTransition, presentToken, testPaymentDetails } from '../token.js';
+import { TOKEN_TRANSITIONS, newCustomerToken, presentToken } from '../token.js';
 import { insertCustomerToken, loadCustomerToken } from '../token.repository.js';
 import { changeTokenStatus } from './update-token-status.js';
 
@@ -60,26 +59,24 @@ export async function createSandboxToken(ctx: OperationContext, body: SandboxTok
   const email = body.email ?? body.billing_address?.email ?? null;
   const billing: TokenAddress = { ...body.billing_address, country, ...(email !== null && { email: body.billing_address?.email ?? email }) };
   const type = body.payment_method_type ?? 'INVOICE';
-  const token: CustomerTokenRecord = {
-    token_id: newId(),
-    merchant_id: ctx.merchantId,
-    status: 'ACTIVE',
-    payment_method_type: type,
-    purchase_country: country,
-    purchase_currency: body.purchase_currency.toUpperCase(),
-    locale: body.locale ?? `en-${country}`,
-    description: body.description ?? null,
-    intended_use: 'SUBSCRIPTION',
-    billing_address: billing,
-    shipping_address: body.shipping_address ?? null,
-    customer: body.customer ?? null,
-    email,
-    payment_details: testPaymentDetails(type, ctx.now),
-    source: 'sandbox',
-    source_id: null,
-    created_at: ctx.now,
-    updated_at: ctx.now,
-  };
+  const token = newCustomerToken(
+    {
+      merchant_id: ctx.merchantId,
+      payment_method_type: type,
+      purchase_country: country,
+      purchase_currency: body.purchase_currency,
+      locale: body.locale ?? `en-${country}`,
+      description: body.description ?? null,
+      intended_use: 'SUBSCRIPTION',
+      billing_address: billing,
+      shipping_address: body.shipping_address ?? null,
+      customer: body.customer ?? null,
+      email,
+      source: 'sandbox',
+      source_id: null,
+    },
+    ctx.now,
+  );
   await insertCustomerToken(ctx.sql, token);
   return { status: 201, headers: { location: tokenUrl(token.token_id) }, body: presentSandboxToken(token) };
 }
@@ -88,7 +85,7 @@ export async function createSandboxToken(ctx: OperationContext, body: SandboxTok
 export async function setSandboxTokenStatus(ctx: OperationContext, tokenId: string, body: SandboxTokenStatusBody): Promise<WriteResult> {
   const token = await loadCustomerToken(ctx.db, ctx.sql, ctx.merchantId, tokenId, true);
   if (!token) throw sandboxTokenNotFound();
-  if (!canTransition(token.status, body.status)) throw sandboxTokenFinal(body.status);
+  if (!TOKEN_TRANSITIONS.allows(token.status, body.status)) throw sandboxTokenFinal(body.status);
   await changeTokenStatus(ctx, token, body.status, 'sandbox');
   return { status: 200, body: presentSandboxToken(token) };
 }

@@ -9,16 +9,16 @@ import type { OperationContext } from '../../merchants/writes.js';
 import { invalidTokenId } from '../errors.js';
 import type { UpdateTokenStatusBody } from '../schemas.js';
 import type { CustomerTokenRecord, TokenStatus } from '../token.js';
-import { canTransition } from '../token.js';
+import { TOKEN_TRANSITIONS } from '../token.js';
 import { loadCustomerToken, updateCustomerTokenStatus } from '../token.repository.js';
 
 /**
  * Stores a status change of a locked token and records it as a sandbox event; returns whether the
- * status changed. The caller has checked `canTransition`; anything else is a bug.
+ * status changed. The caller has checked the change against TOKEN_TRANSITIONS; anything else is a bug.
  */
 export async function changeTokenStatus(ctx: OperationContext, token: CustomerTokenRecord, to: TokenStatus, by: 'merchant' | 'sandbox'): Promise<boolean> {
   if (token.status === to) return false;
-  if (!canTransition(token.status, to)) throw new Error(`illegal customer token status transition ${token.status} → ${to}`);
+  TOKEN_TRANSITIONS.assert(token.status, to);
   await updateCustomerTokenStatus(ctx.sql, token.token_id, to, ctx.now);
   await recordEvent(ctx.sql, {
     merchant_id: ctx.merchantId,

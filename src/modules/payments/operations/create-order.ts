@@ -5,14 +5,13 @@
  * most one order: a retry with the same body gets the same answer, another body 409 (or, per the
  * merchant's settings, every second use 403 INVALID_OPERATION).
  */
-import { MS_PER_SECOND } from '../../../platform/clock.js';
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { substitutePlaceholders } from '../../../platform/outbox/callbacks.js';
 import { shopperOutcome } from '../../../kernel/test-data.js';
-import { captureWholeOrder, createAuthorizedOrder } from '../../order-management/operations/create-order.js';
+import { placeOrder } from '../../order-management/operations/place-order.js';
 import { badFields, completedWithDifferentBody, invalidOperation, notMatching, rejected, sessionCompleted, tokenConsumed } from '../errors.js';
 import type { CreateOrderBody } from '../schemas.js';
-import { canonical, categoryDefinition, merchantUrlErrors, mismatchingFields, sessionDataErrors } from '../session.js';
+import { AUTHORIZATION_TRANSITIONS, SESSION_TRANSITIONS, canonical, categoryDefinition, merchantUrlErrors, mismatchingFields, sessionDataErrors } from '../session.js';
 import { loadSession, saveAuthorization, saveSession } from '../session.repository.js';
 import type { PaymentsContext } from './context.js';
 import { lockAuthorization } from './context.js';
@@ -45,7 +44,7 @@ export async function createOrderFromAuthorization(ctx: PaymentsContext, token: 
   const billing = { ...(snapshot.shopper.billing_address ?? {}), ...(body.billing_address ?? {}) };
   const shipping = { ...(snapshot.shopper.shipping_address ?? billing), ...(body.shipping_address ?? {}) };
   const customer = body.customer ?? snapshot.shopper.customer ?? undefined;
-  const order = await createAuthorizedOrder(ctx, {
+  const order = await placeOrder(ctx, {
     purchase_country: data.purchase_country,
     purchase_currency: data.purchase_currency,
     locale: data.locale,
@@ -57,16 +56,12 @@ export async function createOrderFromAuthorization(ctx: PaymentsContext, token: 
     merchant_reference1: body.merchant_reference1 ?? data.merchant_reference1,
     merchant_reference2: body.merchant_reference2 ?? data.merchant_reference2,
     merchant_data: body.merchant_data ?? data.merchant_data,
-    fraud_status: decision.fraud_status,
-    ...(decision.fraud_status === 'PENDING' && {
-      fraud_decision: decision.decision,
-      fraud_decision_after_ms: decision.after_minutes * 60 * MS_PER_SECOND,
-    }),
+    fraud: decision,
+    auto_capture: body.auto_capture,
     initial_payment_method: category.initial,
     merchant_urls: merchantUrls,
     source: 'payments',
   });
-  if (body.auto_capture === true) await captureWholeOrder(ctx, order);
 
   const confirmation = merchantUrls?.confirmation;
   const response = {
@@ -75,11 +70,13 @@ export async function createOrderFromAuthorization(ctx: PaymentsContext, token: 
     fraud_status: order.fraud_status,
     authorized_payment_method: category.authorized,
   };
+  AUTHORIZATION_TRANSITIONS.assert(authorization.status, 'consumed');
   authorization.status = 'consumed';
   authorization.order_id = order.order_id;
   authorization.order_request = request;
   authorization.order_response = JSON.stringify(response);
   await saveAuthorization(ctx.sql, authorization);
+  SESSION_TRANSITIONS.assert(session.status, 'complete');
   session.status = 'complete';
   session.order_id = order.order_id;
   session.updated_at = ctx.now;

@@ -7,15 +7,14 @@
  */
 import { badValue } from '../../../platform/http/errors.js';
 import type { WriteResult } from '../../../platform/http/idempotency.js';
-import { newId } from '../../../platform/ids.js';
 import { substitutePlaceholders } from '../../../platform/outbox/callbacks.js';
 import type { CustomerTokenRecord } from '../../customer-token/token.js';
-import { testPaymentDetails } from '../../customer-token/token.js';
+import { newCustomerToken } from '../../customer-token/token.js';
 import { insertCustomerToken, loadCustomerToken } from '../../customer-token/token.repository.js';
 import { invalidOperation, notMatching, sessionCompleted } from '../errors.js';
 import type { CustomerTokenBody, PaymentsAddress } from '../schemas.js';
 import type { AuthorizationRecord } from '../session.js';
-import { categoryDefinition } from '../session.js';
+import { SESSION_TRANSITIONS, categoryDefinition } from '../session.js';
 import { loadSession, saveAuthorization, saveSession } from '../session.repository.js';
 import type { PaymentsContext } from './context.js';
 import { lockAuthorization } from './context.js';
@@ -62,36 +61,35 @@ export async function generateCustomerToken(ctx: PaymentsContext, authorizationT
 
   const type = categoryDefinition(snapshot.shopper.payment_method_category).token_type;
   const customer = body.customer ?? snapshot.shopper.customer;
-  const token: CustomerTokenRecord = {
-    token_id: newId(),
-    merchant_id: ctx.merchantId,
-    status: 'ACTIVE',
-    payment_method_type: type,
-    purchase_country: country,
-    purchase_currency: body.purchase_currency.toUpperCase(),
-    locale: body.locale,
-    description: body.description,
-    intended_use: body.intended_use,
-    billing_address: billing,
-    shipping_address: snapshot.shopper.shipping_address,
-    customer: customer
-      ? {
-          ...(customer.date_of_birth !== undefined && { date_of_birth: customer.date_of_birth }),
-          ...(customer.gender !== undefined && { gender: customer.gender }),
-          ...(customer.type !== undefined && { type: customer.type }),
-        }
-      : null,
-    email: snapshot.shopper.email,
-    payment_details: testPaymentDetails(type, ctx.now),
-    source: 'payments',
-    source_id: authorization.authorization_token,
-    created_at: ctx.now,
-    updated_at: ctx.now,
-  };
+  const token = newCustomerToken(
+    {
+      merchant_id: ctx.merchantId,
+      payment_method_type: type,
+      purchase_country: country,
+      purchase_currency: body.purchase_currency,
+      locale: body.locale,
+      description: body.description,
+      intended_use: body.intended_use,
+      billing_address: billing,
+      shipping_address: snapshot.shopper.shipping_address,
+      customer: customer
+        ? {
+            ...(customer.date_of_birth !== undefined && { date_of_birth: customer.date_of_birth }),
+            ...(customer.gender !== undefined && { gender: customer.gender }),
+            ...(customer.type !== undefined && { type: customer.type }),
+          }
+        : null,
+      email: snapshot.shopper.email,
+      source: 'payments',
+      source_id: authorization.authorization_token,
+    },
+    ctx.now,
+  );
   await insertCustomerToken(ctx.sql, token);
   authorization.customer_token_id = token.token_id;
   await saveAuthorization(ctx.sql, authorization);
   if (snapshot.intent === 'tokenize' && session.status === 'incomplete') {
+    SESSION_TRANSITIONS.assert(session.status, 'complete');
     session.status = 'complete';
     session.updated_at = ctx.now;
     await saveSession(ctx.sql, session);
