@@ -8,15 +8,19 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { MS_PER_HOUR, toIso } from '../../platform/clock.js';
 import { marketErrors } from '../../kernel/markets.js';
 import { orderTotalsErrors } from '../../kernel/order-lines.js';
-import type { CheckoutAddress, CheckoutCreateBody, CheckoutCustomer, ShippingOption } from './schemas.js';
+import type { OrderLine } from '../../kernel/schemas.js';
+import { Transitions } from '../../kernel/transitions.js';
+import type { CheckoutAddress, CheckoutCreateBody, CheckoutCustomer, ShippingOption, ShopperInput } from './schemas.js';
+import { CHECKOUT_ADDRESS_FIELDS } from './schemas.js';
 
 export const CHECKOUT_STATUSES = ['checkout_incomplete', 'checkout_complete'] as const;
 export type CheckoutStatus = (typeof CHECKOUT_STATUSES)[number];
 
-/** The only status change there is: the purchase. */
-export function canComplete(status: CheckoutStatus): boolean {
-  return status === 'checkout_incomplete';
-}
+/** The only status change there is: the purchase (an abort is a mark, not a status, §11.11). */
+export const CHECKOUT_TRANSITIONS = new Transitions<CheckoutStatus>('checkout order', {
+  checkout_incomplete: ['checkout_incomplete', 'checkout_complete'],
+  checkout_complete: ['checkout_complete'],
+});
 
 export const CHECKOUT_LIFETIME_MS = 48 * MS_PER_HOUR;
 
@@ -102,6 +106,93 @@ export function selectedShippingOption(order: CheckoutRecord): ShippingOption | 
     order.data.selected_shipping_option ??
     options.find((o) => o.preselected === true)
   );
+}
+
+/** Country and currency in upper case, as stored and answered. */
+export function normalize(data: CheckoutData): CheckoutData {
+  return { ...data, purchase_country: data.purchase_country.toUpperCase(), purchase_currency: data.purchase_currency.toUpperCase() };
+}
+
+/** Any activity restarts the 48 hours of an incomplete order. */
+export function touch(order: CheckoutRecord, now: number): void {
+  order.updated_at = now;
+  order.expires_at = now + CHECKOUT_LIFETIME_MS;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shopper's side
+
+/** What a shopper action led to. */
+export type ShopperOutcome =
+  | { status: 'updated' }
+  | { status: 'checkout_complete'; order_id: string; redirect_url: string }
+  | { status: 'redirect'; redirect_url: string; callback: string }
+  | { status: 'error'; error_type: string; error_text: string | null; callback: string }
+  | { status: 'declined'; reason: 'denied' | 'pre_screen' }
+  | { status: 'validation_failed'; reason: string };
+
+/** What the shopper has entered so far; before anything, the merchant's prefill. */
+export function shopperOf(order: CheckoutRecord): CheckoutShopper {
+  return (
+    order.shopper ?? {
+      email: order.data.billing_address?.email ?? null,
+      billing_address: order.data.billing_address ?? null,
+      shipping_address: order.data.shipping_address ?? null,
+      customer: order.data.customer ?? null,
+      selected_shipping_option_id: null,
+    }
+  );
+}
+
+/** The shopper's details with the new input merged in (the billing country defaults to the purchase country). */
+export function mergeShopper(order: CheckoutRecord, before: CheckoutShopper, input: Omit<ShopperInput, 'shipping_option_id'>): CheckoutShopper {
+  const email = input.email ?? input.billing_address?.email ?? before.email;
+  const billing: CheckoutAddress = { ...(before.billing_address ?? {}), ...(input.billing_address ?? {}), ...(email ? { email } : {}) };
+  if (billing.country === undefined) billing.country = order.data.purchase_country;
+  return {
+    email: email ?? null,
+    billing_address: billing,
+    shipping_address: input.shipping_address ? { ...(before.shipping_address ?? {}), ...input.shipping_address } : before.shipping_address,
+    customer: input.customer ?? before.customer,
+    selected_shipping_option_id: before.selected_shipping_option_id,
+  };
+}
+
+/** The address fields a purchase needs from the shopper. */
+const REQUIRED_BILLING_FIELDS = ['given_name', 'family_name', 'email', 'street_address', 'postal_code', 'city', 'country'] as const;
+const REQUIRED_SHIPPING_FIELDS = ['given_name', 'family_name', 'street_address', 'postal_code', 'city', 'country'] as const;
+
+/** The details a purchase needs that the shopper has not given. */
+export function missingDetails(shopper: CheckoutShopper): string[] {
+  const missing = REQUIRED_BILLING_FIELDS.filter((field) => !shopper.billing_address?.[field]).map((field) => `billing_address.${field}`);
+  const shipping = shopper.shipping_address;
+  if (shipping) missing.push(...REQUIRED_SHIPPING_FIELDS.filter((field) => !shipping[field]).map((field) => `shipping_address.${field}`));
+  return missing;
+}
+
+export function sameAddress(a: CheckoutAddress | null, b: CheckoutAddress | null): boolean {
+  return CHECKOUT_ADDRESS_FIELDS.every((field) => (a?.[field] ?? '') === (b?.[field] ?? ''));
+}
+
+/**
+ * The order's lines as Order Management receives them: the chosen shipping option becomes a
+ * `shipping_fee` line when the merchant has not put one in the cart itself (docs/fidelity.md).
+ */
+export function linesWithShipping(order: CheckoutRecord): { lines: OrderLine[]; amount: number } {
+  const lines = order.data.order_lines as OrderLine[];
+  const selected: ShippingOption | undefined = selectedShippingOption(order);
+  if (!selected || selected.price === 0 || lines.some((l) => l.type === 'shipping_fee')) return { lines, amount: order.data.order_amount };
+  const shippingLine: OrderLine = {
+    type: 'shipping_fee',
+    reference: selected.id,
+    name: selected.name,
+    quantity: 1,
+    unit_price: selected.price,
+    tax_rate: selected.tax_rate,
+    total_amount: selected.price,
+    total_tax_amount: selected.tax_amount,
+  };
+  return { lines: [...lines, shippingLine], amount: order.data.order_amount + selected.price };
 }
 
 // ---------------------------------------------------------------------------------------------

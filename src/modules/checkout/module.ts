@@ -6,16 +6,17 @@ import { registerCheckoutPageRoutes } from './page/routes.js';
 import { registerCheckoutRoutes } from './routes.js';
 import { registerCheckoutSandboxRoutes } from './sandbox-routes.js';
 import { CheckoutService } from './service.js';
+import { checkoutShopperApi } from './shopper-api.js';
+import { checkoutWrites } from './writes.js';
 
 export const checkout: ApiModule = {
   name: 'checkout',
   routes(app, deps) {
-    const service = new CheckoutService(deps);
-    registerCheckoutRoutes(app, service);
-    registerCheckoutPageRoutes(app, deps, service);
+    registerCheckoutRoutes(app, deps, checkoutWrites(deps));
+    registerCheckoutPageRoutes(app, deps, new CheckoutService(deps));
   },
   sandboxRoutes(app, deps) {
-    registerCheckoutSandboxRoutes(app, new CheckoutService(deps));
+    registerCheckoutSandboxRoutes(app, checkoutShopperApi(deps));
   },
   callbacks: [PUSH_CALLBACK, VALIDATION_CALL, ADDRESS_UPDATE_CALL, COUNTRY_CHANGE_CALL, SHIPPING_OPTION_UPDATE_CALL],
   // A push is no longer wanted once the order is acknowledged or captured (§2.3).
