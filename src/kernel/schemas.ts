@@ -41,36 +41,67 @@ export const Subscription = Type.Object({
   interval_count: Type.Integer({ minimum: 1, maximum: 1000 }),
 });
 
+/**
+ * Where the APIs' order lines differ (§0.5): which types they take, whether a name may be empty, the
+ * bound on amounts, and a few lengths. Everything else about a line is the same everywhere.
+ */
+export interface LineLimits<T extends readonly string[]> {
+  types: T;
+  /** 0 in Order Management's document, 1 in Payments', Checkout's and Customer Token's. */
+  nameMinLength: number;
+  /** Bound on unit price and totals, in minor units (200 000 000; 100 000 000 in Checkout and Customer Token). */
+  maxAmount: number;
+  referenceMaxLength: number;
+  /** 0–10 in Order Management and Checkout, 1–8 in Payments and Customer Token. */
+  quantityUnit: { minLength: number; maxLength: number };
+  merchantDataMaxLength: number;
+}
+
+/** The order-line schema with one API's limits. */
+export function orderLineSchema<const T extends readonly string[]>(limits: LineLimits<T>) {
+  const amount = Type.Integer({ minimum: -limits.maxAmount, maximum: limits.maxAmount });
+  return Type.Object({
+    type: opt(StringEnum(limits.types)),
+    reference: opt(str(limits.referenceMaxLength)),
+    name: Type.String({ ...(limits.nameMinLength > 0 && { minLength: limits.nameMinLength }), maxLength: 255 }),
+    quantity: Type.Integer({ minimum: 0, maximum: MAX_QUANTITY }),
+    quantity_unit: opt(Type.String({ ...(limits.quantityUnit.minLength > 0 && { minLength: limits.quantityUnit.minLength }), maxLength: limits.quantityUnit.maxLength })),
+    unit_price: amount,
+    tax_rate: opt(Type.Integer({ minimum: 0, maximum: 10000 })),
+    total_amount: amount,
+    total_discount_amount: opt(Type.Integer({ minimum: 0, maximum: limits.maxAmount })),
+    total_tax_amount: opt(amount),
+    merchant_data: opt(str(limits.merchantDataMaxLength)),
+    product_url: opt(str(1024)),
+    image_url: opt(str(1024)),
+    product_identifiers: opt(ProductIdentifiers),
+    subscription: opt(Subscription),
+  });
+}
+
+/** Order Management's limits: every line type, return fees included (§1.6). */
+export const OM_LINE_LIMITS: LineLimits<typeof ORDER_LINE_TYPES> = {
+  types: ORDER_LINE_TYPES,
+  nameMinLength: 0,
+  maxAmount: MAX_AMOUNT,
+  referenceMaxLength: 255,
+  quantityUnit: { minLength: 0, maxLength: 10 },
+  merchantDataMaxLength: 1024,
+};
+
+/** A purchase's limits (Payments, Checkout, Customer Token, sandbox orders): no `return_fee`, a name of 1–255 characters. */
+export const PURCHASE_LINE_LIMITS: LineLimits<typeof PURCHASE_LINE_TYPES> = { ...OM_LINE_LIMITS, types: PURCHASE_LINE_TYPES, nameMinLength: 1 };
+
 /** An order line as Order Management accepts and returns it (§0.5). */
-export const OrderLine = Type.Object({
-  type: opt(StringEnum(ORDER_LINE_TYPES)),
-  reference: opt(str(255)),
-  name: str(255),
-  quantity: Type.Integer({ minimum: 0, maximum: MAX_QUANTITY }),
-  quantity_unit: opt(str(10)),
-  unit_price: Type.Integer({ minimum: -MAX_AMOUNT, maximum: MAX_AMOUNT }),
-  tax_rate: opt(Type.Integer({ minimum: 0, maximum: 10000 })),
-  total_amount: Type.Integer({ minimum: -MAX_AMOUNT, maximum: MAX_AMOUNT }),
-  total_discount_amount: opt(Type.Integer({ minimum: 0, maximum: MAX_AMOUNT })),
-  total_tax_amount: opt(Type.Integer({ minimum: -MAX_AMOUNT, maximum: MAX_AMOUNT })),
-  merchant_data: opt(str(1024)),
-  product_url: opt(str(1024)),
-  image_url: opt(str(1024)),
-  product_identifiers: opt(ProductIdentifiers),
-  subscription: opt(Subscription),
-});
+export const OrderLine = orderLineSchema(OM_LINE_LIMITS);
 export type OrderLine = Static<typeof OrderLine>;
 
 /**
- * A line of a purchase, as Payments, Checkout and the sandbox's orders accept it (§0.5): `name` is
- * 1–255 characters, and `return_fee` is refused (it belongs to Order Management refunds), both
- * 400 BAD_VALUE naming `order_lines[i].name` / `order_lines[i].type`, as Customer Token orders answer.
+ * A line of a purchase, as the sandbox's orders accept it (§0.5): `name` is 1–255 characters, and
+ * `return_fee` is refused (it belongs to Order Management refunds), both 400 BAD_VALUE naming
+ * `order_lines[i].name` / `order_lines[i].type`.
  */
-export const PurchaseOrderLine = Type.Object({
-  ...OrderLine.properties,
-  type: opt(StringEnum(PURCHASE_LINE_TYPES)),
-  name: Type.String({ minLength: 1, maxLength: 255 }),
-});
+export const PurchaseOrderLine = orderLineSchema(PURCHASE_LINE_LIMITS);
 export type PurchaseOrderLine = Static<typeof PurchaseOrderLine>;
 
 /** Address as Order Management stores and returns it. */

@@ -1,8 +1,8 @@
 /** Checkout order rows, in plain SQL on the hot-path layer; JSON parsed at the edge. */
-import type { Db } from '../../platform/db/database.js';
 import type { Sql } from '../../platform/db/sql.js';
 import type { CheckoutOrdersTable } from './tables.js';
 import type { CheckoutRecord, CheckoutStatus } from './checkout-order.js';
+import { ownedRowLoader } from '../../platform/db/owned-rows.js';
 
 const COLUMNS = 'order_id, merchant_id, status, data, shopper, recurring_token, aborted_at, created_at, updated_at, completed_at, expires_at';
 
@@ -26,14 +26,8 @@ export async function insertCheckoutOrder(sql: Sql, order: CheckoutRecord): Prom
   ]);
 }
 
-/** The order, scoped to the merchant; `forUpdate` locks it (PostgreSQL; SQLite holds the write lock). */
-export async function loadCheckoutOrder(db: Db, sql: Sql, merchantId: string, orderId: string, forUpdate = false): Promise<CheckoutRecord | undefined> {
-  const row = await sql.get<CheckoutOrdersTable>(`select ${COLUMNS} from checkout_orders where order_id = ? and merchant_id = ?${forUpdate ? db.forUpdate : ''}`, [
-    orderId,
-    merchantId,
-  ]);
-  return row && toRecord(row);
-}
+/** The order, scoped to the merchant; `forUpdate` locks it (platform/db/owned-rows.ts). */
+export const loadCheckoutOrder = ownedRowLoader<CheckoutOrdersTable, CheckoutRecord>({ table: 'checkout_orders', idColumn: 'order_id', columns: COLUMNS, toRecord });
 
 export async function saveCheckoutOrder(sql: Sql, order: CheckoutRecord): Promise<void> {
   await sql.run(

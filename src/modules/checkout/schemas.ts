@@ -1,7 +1,7 @@
 /** Checkout v3 bodies (TypeBox): the order as merchants create and update it, and merchants' callback answers. */
 import { Type } from 'typebox';
 import type { Static, TSchema } from 'typebox';
-import { MAX_ORDER_LINES, ProductIdentifiers, PurchaseOrderLine, SHIPPING_METHODS, StringEnum, Subscription } from '../../kernel/schemas.js';
+import { MAX_ORDER_LINES, PURCHASE_LINE_LIMITS, SHIPPING_METHODS, StringEnum, orderLineSchema } from '../../kernel/schemas.js';
 
 const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 const str = (maxLength: number) => Type.String({ maxLength });
@@ -43,16 +43,14 @@ export type CheckoutCustomer = Static<typeof CheckoutCustomer>;
 const Amount = Type.Integer({ minimum: 0, maximum: 200_000_000 });
 const LineAmount = Type.Integer({ minimum: -MAX_CHECKOUT_AMOUNT, maximum: MAX_CHECKOUT_AMOUNT });
 
-/** A Checkout line: a purchase's line (no `return_fee`, name 1–255); tax_rate and total_tax_amount are required here, unlike in Payments. */
+/**
+ * A Checkout line: a purchase's line (no `return_fee`, name 1–255) with amounts bounded at
+ * 100 000 000; tax_rate and total_tax_amount are required here, unlike in Payments.
+ */
 export const CheckoutOrderLine = Type.Object({
-  ...PurchaseOrderLine.properties,
-  unit_price: LineAmount,
-  total_amount: LineAmount,
+  ...orderLineSchema({ ...PURCHASE_LINE_LIMITS, maxAmount: MAX_CHECKOUT_AMOUNT }).properties,
   tax_rate: Type.Integer({ minimum: 0, maximum: 10000 }),
   total_tax_amount: LineAmount,
-  quantity_unit: opt(str(10)),
-  subscription: opt(Subscription),
-  product_identifiers: opt(ProductIdentifiers),
   shipping_attributes: opt(
     Type.Object({
       weight: opt(Type.Integer({ minimum: 0 })),

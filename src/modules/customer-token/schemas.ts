@@ -5,7 +5,7 @@
  */
 import { Type } from 'typebox';
 import type { Static, TSchema } from 'typebox';
-import { Customer, MAX_AMOUNT, MAX_ORDER_LINES, MAX_QUANTITY, PURCHASE_LINE_TYPES, ProductIdentifiers, StringEnum, Subscription } from '../../kernel/schemas.js';
+import { Customer, MAX_AMOUNT, MAX_ORDER_LINES, PURCHASE_LINE_LIMITS, StringEnum, orderLineSchema } from '../../kernel/schemas.js';
 import { TOKEN_PAYMENT_METHOD_TYPES, TOKEN_STATUSES } from './token.js';
 
 const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
@@ -37,26 +37,13 @@ export const TokenAddress = Type.Object({
 });
 export type TokenAddress = Static<typeof TokenAddress>;
 
-/** Line amounts are bounded at 100 000 000 minor units here (Order Management allows 200 000 000). */
-const TOKEN_MAX_LINE_AMOUNT = 100_000_000;
-
-/** A line of a token order; negative prices and totals are allowed for discount lines (§0.5). */
-export const TokenOrderLine = Type.Object({
-  type: opt(StringEnum(PURCHASE_LINE_TYPES)),
-  reference: opt(str(256)),
-  name: Type.String({ minLength: 1, maxLength: 255 }),
-  quantity: Type.Integer({ minimum: 0, maximum: MAX_QUANTITY }),
-  quantity_unit: opt(Type.String({ minLength: 1, maxLength: 8 })),
-  unit_price: Type.Integer({ minimum: -TOKEN_MAX_LINE_AMOUNT, maximum: TOKEN_MAX_LINE_AMOUNT }),
-  tax_rate: opt(Type.Integer({ minimum: 0, maximum: 10000 })),
-  total_amount: Type.Integer({ minimum: -TOKEN_MAX_LINE_AMOUNT, maximum: TOKEN_MAX_LINE_AMOUNT }),
-  total_discount_amount: opt(Type.Integer({ minimum: 0, maximum: TOKEN_MAX_LINE_AMOUNT })),
-  total_tax_amount: opt(Type.Integer({ minimum: -TOKEN_MAX_LINE_AMOUNT, maximum: TOKEN_MAX_LINE_AMOUNT })),
-  merchant_data: opt(str(255)),
-  product_url: opt(str(1024)),
-  image_url: opt(str(1024)),
-  product_identifiers: opt(ProductIdentifiers),
-  subscription: opt(Subscription),
+/** A line of a token order: a purchase's, with amounts bounded at 100 000 000 minor units (§4). */
+export const TokenOrderLine = orderLineSchema({
+  ...PURCHASE_LINE_LIMITS,
+  maxAmount: 100_000_000,
+  referenceMaxLength: 256,
+  quantityUnit: { minLength: 1, maxLength: 8 },
+  merchantDataMaxLength: 255,
 });
 export type TokenOrderLine = Static<typeof TokenOrderLine>;
 

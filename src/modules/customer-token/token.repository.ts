@@ -1,8 +1,8 @@
 /** Customer token rows, on the hot-path query layer; JSON columns parsed at the edge. */
-import type { Db } from '../../platform/db/database.js';
 import type { Sql } from '../../platform/db/sql.js';
 import type { CustomerTokensTable } from './tables.js';
 import type { CustomerTokenRecord, TokenPaymentMethodType, TokenStatus } from './token.js';
+import { ownedRowLoader } from '../../platform/db/owned-rows.js';
 
 const parse = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -47,17 +47,8 @@ export async function insertCustomerToken(sql: Sql, token: CustomerTokenRecord):
   ]);
 }
 
-/**
- * The token, scoped to the merchant (another merchant's token answers like an unknown one). With
- * `forUpdate` the row is locked (PostgreSQL; SQLite holds the write lock).
- */
-export async function loadCustomerToken(db: Db, sql: Sql, merchantId: string, tokenId: string, forUpdate = false): Promise<CustomerTokenRecord | undefined> {
-  const row = await sql.get<CustomerTokensTable>(
-    `select ${TOKEN_COLUMNS} from customer_tokens where token_id = ? and merchant_id = ?${forUpdate ? db.forUpdate : ''}`,
-    [tokenId, merchantId],
-  );
-  return row && toToken(row);
-}
+/** The token, scoped to the merchant; `forUpdate` locks it (platform/db/owned-rows.ts). */
+export const loadCustomerToken = ownedRowLoader<CustomerTokensTable, CustomerTokenRecord>({ table: 'customer_tokens', idColumn: 'token_id', columns: TOKEN_COLUMNS, toRecord: toToken });
 
 export async function updateCustomerTokenStatus(sql: Sql, tokenId: string, status: TokenStatus, now: number): Promise<void> {
   await sql.run('update customer_tokens set status = ?, updated_at = ? where token_id = ?', [status, now, tokenId]);

@@ -10,6 +10,7 @@ import type { Sql, SqlParam } from '../../platform/db/sql.js';
 import type { CapturesTable, OrdersTable, RefundsTable } from './tables.js';
 import type { CaptureRecord, FraudDecision, FraudStatus, OrderAggregate, OrderRecord, OrderStatus, RefundRecord } from './order.js';
 import { presentCapture, presentOrderCore, presentRefund } from './schemas.js';
+import { ownedRowLoader } from '../../platform/db/owned-rows.js';
 
 const parse = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -62,17 +63,8 @@ function toRefund(row: RefundRow): RefundRecord {
   return { ...row, order_lines: JSON.parse(row.order_lines), allocations: JSON.parse(row.allocations) };
 }
 
-/**
- * The order row, scoped to the merchant (another merchant's order is indistinguishable from an
- * unknown one). With `forUpdate` the row is locked (PostgreSQL; SQLite holds the write lock).
- */
-export async function loadOrderRecord(db: Db, sql: Sql, merchantId: string, orderId: string, forUpdate = false): Promise<OrderRecord | undefined> {
-  const row = await sql.get<OrderRow>(
-    `select ${ORDER_COLUMNS} from orders where order_id = ? and merchant_id = ?${forUpdate ? db.forUpdate : ''}`,
-    [orderId, merchantId],
-  );
-  return row && toOrder(row);
-}
+/** The order row, scoped to the merchant; `forUpdate` locks it (platform/db/owned-rows.ts). */
+export const loadOrderRecord = ownedRowLoader<OrderRow, OrderRecord>({ table: 'orders', idColumn: 'order_id', columns: ORDER_COLUMNS, toRecord: toOrder });
 
 /**
  * Whether the merchant has acknowledged the order (a first capture acknowledges it too, §1.3);

@@ -1,7 +1,7 @@
 /** Payments v1 bodies (TypeBox): request validation, types and the answers' shapes. */
 import { Type } from 'typebox';
 import type { Static, TSchema } from 'typebox';
-import { MAX_AMOUNT, MAX_ORDER_LINES, PurchaseOrderLine, StringEnum } from '../../kernel/schemas.js';
+import { MAX_AMOUNT, MAX_ORDER_LINES, PURCHASE_LINE_LIMITS, StringEnum, orderLineSchema } from '../../kernel/schemas.js';
 
 const opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 const str = (maxLength: number) => Type.String({ maxLength });
@@ -77,7 +77,7 @@ export const Options = Type.Object({
 export const Attachment = Type.Object({ content_type: str(255), body: str(100_000) });
 
 /** Payments' line: a purchase's line with Klarna's Payments bounds (quantity_unit 1–8 characters). */
-export const PaymentsOrderLine = Type.Object({ ...PurchaseOrderLine.properties, quantity_unit: opt(Type.String({ minLength: 1, maxLength: 8 })) });
+export const PaymentsOrderLine = orderLineSchema({ ...PURCHASE_LINE_LIMITS, quantityUnit: { minLength: 1, maxLength: 8 } });
 
 const Amount = Type.Integer({ minimum: 0, maximum: MAX_AMOUNT });
 const Lines = Type.Array(PaymentsOrderLine, { minItems: 1, maxItems: MAX_ORDER_LINES });

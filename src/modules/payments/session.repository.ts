@@ -1,9 +1,9 @@
 /** Payments sessions and authorizations, in plain SQL on the hot-path layer; JSON parsed at the edge. */
-import type { Db } from '../../platform/db/database.js';
 import type { Sql } from '../../platform/db/sql.js';
 import type { PaymentAuthorizationsTable, PaymentSessionsTable } from './tables.js';
 import type { AuthorizationRecord, AuthorizationStatus, SessionRecord, SessionStatus } from './session.js';
 import type { Intent } from './schemas.js';
+import { ownedRowLoader } from '../../platform/db/owned-rows.js';
 
 const SESSION_COLUMNS = 'session_id, merchant_id, status, intent, data, shopper, order_id, created_at, updated_at, expires_at';
 const AUTHORIZATION_COLUMNS =
@@ -38,14 +38,8 @@ export async function insertSession(sql: Sql, session: SessionRecord): Promise<v
   ]);
 }
 
-/** The session, scoped to the merchant; `forUpdate` locks it (PostgreSQL; SQLite holds the write lock). */
-export async function loadSession(db: Db, sql: Sql, merchantId: string, sessionId: string, forUpdate = false): Promise<SessionRecord | undefined> {
-  const row = await sql.get<PaymentSessionsTable>(
-    `select ${SESSION_COLUMNS} from payment_sessions where session_id = ? and merchant_id = ?${forUpdate ? db.forUpdate : ''}`,
-    [sessionId, merchantId],
-  );
-  return row && toSession(row);
-}
+/** The session, scoped to the merchant; `forUpdate` locks it (platform/db/owned-rows.ts). */
+export const loadSession = ownedRowLoader<PaymentSessionsTable, SessionRecord>({ table: 'payment_sessions', idColumn: 'session_id', columns: SESSION_COLUMNS, toRecord: toSession });
 
 export async function saveSession(sql: Sql, session: SessionRecord): Promise<void> {
   await sql.run('update payment_sessions set status = ?, intent = ?, data = ?, shopper = ?, order_id = ?, updated_at = ? where session_id = ?', [
@@ -76,14 +70,13 @@ export async function insertAuthorization(sql: Sql, authorization: Authorization
   ]);
 }
 
-/** The authorization, scoped to the merchant; `forUpdate` locks it. */
-export async function loadAuthorization(db: Db, sql: Sql, merchantId: string, token: string, forUpdate = false): Promise<AuthorizationRecord | undefined> {
-  const row = await sql.get<PaymentAuthorizationsTable>(
-    `select ${AUTHORIZATION_COLUMNS} from payment_authorizations where authorization_token = ? and merchant_id = ?${forUpdate ? db.forUpdate : ''}`,
-    [token, merchantId],
-  );
-  return row && toAuthorization(row);
-}
+/** The authorization, scoped to the merchant; `forUpdate` locks it (platform/db/owned-rows.ts). */
+export const loadAuthorization = ownedRowLoader<PaymentAuthorizationsTable, AuthorizationRecord>({
+  table: 'payment_authorizations',
+  idColumn: 'authorization_token',
+  columns: AUTHORIZATION_COLUMNS,
+  toRecord: toAuthorization,
+});
 
 export async function saveAuthorization(sql: Sql, authorization: AuthorizationRecord): Promise<void> {
   await sql.run(

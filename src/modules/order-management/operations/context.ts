@@ -1,9 +1,11 @@
 /** What every Order Management write receives, and the lock-and-load step they all start with. */
 import type { OperationContext } from '../../merchants/writes.js';
 import { noSuchOrder } from '../errors.js';
-import type { OrderAggregate, OrderRecord } from '../order.js';
+import { recordEvent } from '../../../platform/events.js';
+import type { OrderAggregate, OrderRecord, OrderStatus } from '../order.js';
 import { assertTransition, effectiveStatus } from '../order.js';
 import { applyDueFraudDecision } from './fraud-decision.js';
+import type { OrderChange } from '../order.repository.js';
 import { loadCaptures, loadOrderRecord, loadRefunds, updateOrder } from '../order.repository.js';
 
 
@@ -35,3 +37,18 @@ export async function lockOrderWithRows(ctx: OperationContext, orderId: string, 
 
 export const orderUrl = (ctx: Pick<OperationContext, 'publicUrl'>, orderId: string): string =>
   `${ctx.publicUrl}/ordermanagement/v1/orders/${encodeURIComponent(orderId)}`;
+
+/**
+ * Stores a change of the locked order that changes its status, after checking the change against
+ * the transition table, and records it as an event of the order (the sandbox's timeline).
+ */
+export async function changeOrder(
+  ctx: OperationContext,
+  order: OrderRecord,
+  change: OrderChange & { status: OrderStatus },
+  event: { type: string; payload: Record<string, unknown> },
+): Promise<void> {
+  assertTransition(order.status, change.status);
+  await updateOrder(ctx.sql, order, change, ctx.now);
+  await recordEvent(ctx.sql, { merchant_id: ctx.merchantId, order_id: order.order_id, type: event.type, payload: event.payload, created_at: ctx.now });
+}

@@ -1,14 +1,12 @@
 /** PATCH /orders/{order_id}/authorization: new amount and lines (§1.7). */
 import type { WriteResult } from '../../../platform/http/idempotency.js';
-import { recordEvent } from '../../../platform/events.js';
 import { lineTotalErrors, sumTotals } from '../../../kernel/order-lines.js';
 import { badLines, notAllowed } from '../errors.js';
 import type { OrderRecord, OrderStatus } from '../order.js';
-import { INCREASE_ALLOWED_METHODS, assertTransition, statusAfterCapture } from '../order.js';
-import { updateOrder } from '../order.repository.js';
+import { INCREASE_ALLOWED_METHODS, statusAfterCapture } from '../order.js';
 import type { UpdateAuthorizationBody } from '../schemas.js';
 import type { OperationContext } from '../../merchants/writes.js';
-import { lockOrder } from './context.js';
+import { changeOrder, lockOrder } from './context.js';
 
 const SUFFIX = 'Order authorization cannot be updated.';
 
@@ -50,16 +48,13 @@ export function decideUpdateAuthorization(order: OrderRecord, body: UpdateAuthor
 export async function updateAuthorization(ctx: OperationContext, orderId: string, body: UpdateAuthorizationBody): Promise<WriteResult> {
   const order = await lockOrder(ctx, orderId, SUFFIX);
   const status = decideUpdateAuthorization(order, body);
-  assertTransition(order.status, status);
   // Sent lines replace the order's lines; without lines the current lines are kept (docs/fidelity.md).
   const lines = body.order_lines && body.order_lines.length > 0 ? body.order_lines : undefined;
-  await updateOrder(ctx.sql, order, { order_amount: body.order_amount, status, ...(lines && { order_lines: lines }) }, ctx.now);
-  await recordEvent(ctx.sql, {
-    merchant_id: ctx.merchantId,
-    order_id: order.order_id,
-    type: 'authorization.updated',
-    payload: { previous_order_amount: order.order_amount, order_amount: body.order_amount, description: body.description ?? null },
-    created_at: ctx.now,
-  });
+  await changeOrder(
+    ctx,
+    order,
+    { order_amount: body.order_amount, status, ...(lines && { order_lines: lines }) },
+    { type: 'authorization.updated', payload: { previous_order_amount: order.order_amount, order_amount: body.order_amount, description: body.description ?? null } },
+  );
   return { status: 204 };
 }
