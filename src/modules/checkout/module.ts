@@ -5,15 +5,15 @@ import { ADDRESS_UPDATE_CALL, COUNTRY_CHANGE_CALL, PUSH_CALLBACK, SHIPPING_OPTIO
 import { registerCheckoutPageRoutes } from './page/routes.js';
 import { registerCheckoutRoutes } from './routes.js';
 import { registerCheckoutSandboxRoutes } from './sandbox-routes.js';
-import { CheckoutService } from './service.js';
 import { checkoutShopperApi } from './shopper-api.js';
 import { checkoutWrites } from './writes.js';
 
 export const checkout: ApiModule = {
   name: 'checkout',
   routes(app, deps) {
-    registerCheckoutRoutes(app, deps, checkoutWrites(deps));
-    registerCheckoutPageRoutes(app, deps, new CheckoutService(deps));
+    const writes = checkoutWrites(deps);
+    registerCheckoutRoutes(app, deps, writes);
+    registerCheckoutPageRoutes(app, checkoutShopperApi(deps, writes));
   },
   sandboxRoutes(app, deps) {
     registerCheckoutSandboxRoutes(app, checkoutShopperApi(deps));

@@ -6,11 +6,11 @@
  * (401 for a token this installation did not sign, 404 once the order expired).
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import type { App, ModuleDeps } from '../../../platform/app.js';
+import type { App } from '../../../platform/app.js';
 import { ApiError } from '../../../platform/http/errors.js';
 import { CROSS_ORIGIN_HEADERS, CSS, JAVASCRIPT, sendAsset, staticAsset, webFile } from '../../shopper/web-assets.js';
-import type { CheckoutRecord } from '../checkout-order.js';
-import type { CheckoutService, ShopperOutcome } from '../service.js';
+import type { ShopperOutcome } from '../checkout-order.js';
+import type { CheckoutShopperApi, ShopperAction } from '../shopper-api.js';
 import { checkoutPageCsp, renderCheckoutPage, renderConfirmationPage, renderProblemPage } from './pages.js';
 import { CompleteBody, DetailsBody, PageQuery, ShippingOptionBody, TokenQuery } from './schemas.js';
 import type { CheckoutPageView } from './view.js';
@@ -32,13 +32,13 @@ function hardened(_request: FastifyRequest, reply: FastifyReply, done: HookHandl
 
 const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
 
-export function registerCheckoutPageRoutes(app: App, _deps: ModuleDeps, service: CheckoutService): void {
+export function registerCheckoutPageRoutes(app: App, shopper: CheckoutShopperApi): void {
   const route = { config: { auth: false, validationStyle: 'bad_value' as const }, onRequest: hardened };
 
   /** The order and its view for a page; a refusal (bad token, gone) becomes a page, not an error. */
   async function forPage(token: string | undefined): Promise<{ view: CheckoutPageView } | { failure: ApiError }> {
     try {
-      const { order, merchantName } = await service.fromPageToken(token ?? '');
+      const { order, merchantName } = await shopper.fromPageToken(token ?? '');
       return { view: checkoutPageView(order, merchantName) };
     } catch (error) {
       if (!(error instanceof ApiError) || error.statusCode >= 500) throw error;
@@ -82,18 +82,18 @@ export function registerCheckoutPageRoutes(app: App, _deps: ModuleDeps, service:
   });
 
   app.get(`${BASE}/api/order`, { ...route, schema: { querystring: TokenQuery } }, async (request, reply) => {
-    const { order, merchantName } = await service.fromPageToken(request.query.token);
+    const { order, merchantName } = await shopper.fromPageToken(request.query.token);
     return noStore(reply).send(checkoutPageView(order, merchantName));
   });
 
-  /** Runs a shopper action for the token's order and answers its outcome with the order re-read. */
-  async function act(token: string, action: (order: CheckoutRecord) => Promise<ShopperOutcome>): Promise<CheckoutPageAnswer> {
-    const { order } = await service.fromPageToken(token);
+  /** Runs a shopper action for the token's order, under the request's correlation id, and answers its outcome with the order re-read. */
+  async function act(token: string, correlationId: string, action: (who: ShopperAction) => Promise<ShopperOutcome>): Promise<CheckoutPageAnswer> {
+    const { order } = await shopper.fromPageToken(token);
     // Redirect targets arrive absolute (relative ones are resolved against the URL called).
-    const outcome = await action(order);
+    const outcome = await action({ merchantId: order.merchant_id, orderId: order.order_id, correlationId });
     if (outcome.status === 'checkout_complete') return { outcome };
     try {
-      const again = await service.fromPageToken(token);
+      const again = await shopper.fromPageToken(token);
       return { outcome, order: checkoutPageView(again.order, again.merchantName) };
     } catch (error) {
       // Expired between the action and the read: the outcome still stands.
@@ -104,16 +104,16 @@ export function registerCheckoutPageRoutes(app: App, _deps: ModuleDeps, service:
 
   app.post(`${BASE}/api/details`, { ...route, schema: { body: DetailsBody } }, async (request, reply) => {
     const { token, ...input } = request.body;
-    return noStore(reply).send(await act(token, (order) => service.enterDetails(order.merchant_id, order.order_id, input)));
+    return noStore(reply).send(await act(token, request.id, (who) => shopper.enterDetails(who, input)));
   });
 
   app.post(`${BASE}/api/shipping-option`, { ...route, schema: { body: ShippingOptionBody } }, async (request, reply) => {
     const { token, shipping_option_id: optionId } = request.body;
-    return noStore(reply).send(await act(token, (order) => service.chooseShippingOption(order.merchant_id, order.order_id, optionId)));
+    return noStore(reply).send(await act(token, request.id, (who) => shopper.chooseShippingOption(who, optionId)));
   });
 
   app.post(`${BASE}/api/complete`, { ...route, schema: { body: CompleteBody } }, async (request, reply) => {
     const { token, ...input } = request.body;
-    return noStore(reply).send(await act(token, (order) => service.complete(order.merchant_id, order.order_id, input)));
+    return noStore(reply).send(await act(token, request.id, (who) => shopper.complete(who, input)));
   });
 }

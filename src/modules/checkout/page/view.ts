@@ -7,9 +7,8 @@
 import { toIso } from '../../../platform/clock.js';
 import { formatMoney } from '../../shopper/html.js';
 import type { CheckoutRecord, CheckoutStatus } from '../checkout-order.js';
-import { isHttpUrl, selectedShippingOption } from '../checkout-order.js';
+import { isHttpUrl, linesWithShipping, selectedShippingOption } from '../checkout-order.js';
 import type { CheckoutAddress } from '../schemas.js';
-import { linesWithShipping } from '../service.js';
 
 export interface CheckoutPageLine {
   type: string | null;
