@@ -17,7 +17,8 @@ import { KlarnaServerResponse, handleClientError } from './platform/http/wire.js
 import type { ClientErrorHooks } from './platform/http/wire.js';
 import { validationError } from './platform/http/validation.js';
 import type { ApiModule } from './platform/module.js';
-import { Reactions, dueWorkOf, registerCallbackKinds } from './platform/module.js';
+import { dueWorkOf, registerCallbackKinds } from './platform/module.js';
+import { Reactions } from './platform/reactions.js';
 import { MODULES } from './modules/index.js';
 import { instrumentRequests, registerOperationsRoutes } from './modules/operations/routes.js';
 

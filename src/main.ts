@@ -15,7 +15,7 @@ import { provisionMerchants } from './modules/merchants/provision.js';
 import type { ProvisionResult } from './modules/merchants/provision.js';
 import { MODULES } from './modules/index.js';
 import { dueWorkOf } from './platform/module.js';
-import type { DueStep } from './platform/module.js';
+import type { DueStep } from './platform/app.js';
 import type { CallbackDispatcher } from './platform/outbox/dispatcher.js';
 
 export interface Server {

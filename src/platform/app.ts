@@ -13,7 +13,7 @@ import type { Clock } from './clock.js';
 import type { Db } from './db/database.js';
 import type { AuthenticatedMerchant, Authenticator } from './http/auth.js';
 import type { ValidationStyle } from './http/validation.js';
-import type { DueStep, Reactions } from './module.js';
+import type { Reactions } from './reactions.js';
 import type { CallbackDispatcher } from './outbox/dispatcher.js';
 
 export interface AppDeps {
@@ -25,6 +25,9 @@ export interface AppDeps {
   /** Delivers merchant callbacks; buildApp creates one when none is given, started and stopped with the app. */
   dispatcher?: CallbackDispatcher;
 }
+
+/** Timed behaviour that falls due with the (sandbox) clock. */
+export type DueStep = (db: Db, now: number) => Promise<void>;
 
 /** What every module's routes receive: the app's dependencies, and what the modules declared together. */
 export interface ModuleDeps extends AppDeps {

@@ -12,26 +12,10 @@
  *
  * Nothing here knows a Klarna rule; the platform only runs what the modules declare.
  */
-import type { App, ModuleDeps } from './app.js';
-import type { Db } from './db/database.js';
-import type { Sql } from './db/sql.js';
+import type { App, DueStep, ModuleDeps } from './app.js';
+import type { Reaction } from './reactions.js';
 import type { CallbackKind } from './outbox/callbacks.js';
 import type { CallbackDispatcher } from './outbox/dispatcher.js';
-
-/** Timed behaviour that falls due with the (sandbox) clock. */
-export type DueStep = (db: Db, now: number) => Promise<void>;
-
-/** Something a module states inside its write's transaction, for other modules' rules to react to. */
-export interface Fact {
-  readonly type: string;
-  readonly merchantId: string;
-  /** The resource it is about (an order id, a session id, …). */
-  readonly subjectId: string;
-  readonly now: number;
-}
-
-/** A rule one module adds to another's writes: runs in the announcing transaction. */
-export type Reaction = (sql: Sql, fact: Fact) => Promise<void>;
 
 export interface ApiModule {
   readonly name: string;
@@ -43,23 +27,6 @@ export interface ApiModule {
   readonly dueWork?: readonly DueStep[];
   /** Fact type → the rule that reacts to it. */
   readonly reactions?: Readonly<Record<string, Reaction>>;
-}
-
-/** Runs the reactions every module declared to a fact. */
-export class Reactions {
-  private readonly byType = new Map<string, Reaction[]>();
-
-  constructor(modules: readonly ApiModule[]) {
-    for (const module of modules) {
-      for (const [type, reaction] of Object.entries(module.reactions ?? {})) {
-        this.byType.set(type, [...(this.byType.get(type) ?? []), reaction]);
-      }
-    }
-  }
-
-  async announce(sql: Sql, fact: Fact): Promise<void> {
-    for (const reaction of this.byType.get(fact.type) ?? []) await reaction(sql, fact);
-  }
 }
 
 /** Every module's background steps, in the order the modules are listed. */

@@ -6,7 +6,7 @@
  */
 import { MS_PER_SECOND } from '../../platform/clock.js';
 import type { Sql } from '../../platform/db/sql.js';
-import type { Fact } from '../../platform/module.js';
+import type { Fact } from '../../platform/reactions.js';
 import type { CallbackKind } from '../../platform/outbox/callbacks.js';
 import { stopPendingCallbacks } from '../../platform/outbox/callbacks.js';
 import type { CallTimeouts } from '../../platform/outbox/http-client.js';

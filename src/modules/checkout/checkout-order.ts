@@ -217,9 +217,6 @@ export function verifyPageToken(key: Buffer, token: string): { order_id: string;
   }
 }
 
-/** The snippet the merchant embeds: an iframe of klarna-local's checkout (or confirmation) page. */
-export { htmlSnippet } from './page/snippet.js';
-
 // ---------------------------------------------------------------------------------------------
 // Reads
 

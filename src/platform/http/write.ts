@@ -12,7 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { Sql } from '../db/sql.js';
-import type { Reactions } from '../module.js';
+import type { Reactions } from '../reactions.js';
 import type { AuthenticatedMerchant } from './auth.js';
 import type { WriteResult } from './idempotency.js';
 import { readIdempotencyKey, runWrite } from './idempotency.js';

@@ -4,7 +4,8 @@ import type { Sql } from '../../../platform/db/sql.js';
 import type { ApiError } from '../../../platform/http/errors.js';
 import type { OperationContext } from '../../merchants/writes.js';
 import type { CheckoutRecord } from '../checkout-order.js';
-import { htmlSnippet, isExpired, isReadOnly, issuePageToken, presentCheckoutOrder } from '../checkout-order.js';
+import { isExpired, isReadOnly, issuePageToken, presentCheckoutOrder } from '../checkout-order.js';
+import { htmlSnippet } from '../page/snippet.js';
 import { loadCheckoutOrder } from '../checkout.repository.js';
 import { checkoutNotFound, readOnlyOrder } from '../errors.js';
 
