@@ -1,24 +1,45 @@
 #!/usr/bin/env node
-// Runs every test/**/*.test.ts file with Node's test runner (Node 20 has no glob support for --test).
-// Extra arguments are passed to the runner, e.g. `npm test -- --test-name-pattern=capture`.
+// Runs the test files with Node's test runner (Node 20 has no glob support for --test).
+//
+//   node scripts/run-tests.mjs            every test/**/*.test.ts (npm test)
+//   node scripts/run-tests.mjs --fast     the inner loop (npm run test:fast): the unit and API tests on
+//                                         SQLite only, three files at a time; no wire, browser, crash,
+//                                         fuzz, CLI, concurrency, operations or security suites, no PostgreSQL
+//   TEST_DATABASES=postgres npm test      the suite on one database (sqlite, postgres, or both: the default)
+//   npm test -- test/api/checkout         only the files under the given folders or files
+//
+// Other arguments go to the runner, e.g. `npm test -- --test-name-pattern=capture`.
 // The tests run the TypeScript sources (tsx), but the server serves the browser code from its build
 // (dist/web/), so that is built first.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
+const FAST_FOLDERS = ['test/unit', 'test/api'];
+
 function find(dir) {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return find(full);
-    return name.endsWith('.test.ts') ? [full] : [];
-  });
+  if (!statSync(dir).isDirectory()) return dir.endsWith('.test.ts') ? [dir] : [];
+  return readdirSync(dir).flatMap((name) => find(path.join(dir, name)));
+}
+
+const args = process.argv.slice(2);
+const fast = args.includes('--fast');
+const selected = args.filter((a) => a !== '--fast' && !a.startsWith('-') && existsSync(a));
+const runnerArgs = args.filter((a) => a !== '--fast' && !selected.includes(a));
+
+const env = { ...process.env };
+if (fast) {
+  env.TEST_DATABASES = 'sqlite';
+  env.TEST_DATABASES_ANNOUNCED = '1';
+  process.stdout.write('# test:fast: unit and API tests on SQLite only (PostgreSQL, wire, browser, crash, fuzz and the other suites run in npm test)\n');
+  // Most of a file's time is loading the sources; three files at a time keep both cores busy.
+  if (!runnerArgs.some((a) => a.startsWith('--test-concurrency'))) runnerArgs.push('--test-concurrency=3');
 }
 
 const built = spawnSync(process.execPath, ['scripts/build-web.mjs'], { stdio: 'inherit' });
 if (built.status !== 0) process.exit(built.status ?? 1);
 
-const files = find('test').sort();
-const args = ['--import', 'tsx', '--test', '--test-reporter=spec', ...process.argv.slice(2), ...files];
-const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
+const roots = selected.length > 0 ? selected : fast ? FAST_FOLDERS : ['test'];
+const files = roots.flatMap(find).sort();
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...runnerArgs, ...files], { stdio: 'inherit', env });
 process.exit(result.status ?? 1);

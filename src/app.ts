@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
+import { AjvCompiler } from '@fastify/ajv-compiler';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppDeps, ModuleDeps } from './platform/app.js';
@@ -21,6 +22,12 @@ import { dueWorkOf, registerCallbackKinds } from './platform/module.js';
 import { Reactions } from './platform/reactions.js';
 import { MODULES } from './modules/index.js';
 import { instrumentRequests, registerOperationsRoutes } from './modules/operations/routes.js';
+
+/**
+ * One validator compiler for every app of the process: Ajv keeps what it compiled by schema, and the
+ * route schemas are module constants, so a second app (tests build many) compiles nothing again.
+ */
+const sharedValidatorCompiler = AjvCompiler();
 
 /** Largest accepted request body. 1000 fully described order lines fit well inside it. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -56,6 +63,7 @@ export async function buildApp(deps: AppDeps, modules: readonly ApiModule[] = MO
     // Clients reach us under any host name (§0.1), with or without a trailing slash.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: false } },
+    schemaController: { compilersFactory: { buildValidator: sharedValidatorCompiler } },
     // The error handler renders Klarna's envelope; this only carries the errors there.
     schemaErrorFormatter: (errors) => Object.assign(new Error('validation'), { validation: errors }),
     // The router's own refusals (an undecodable path, a parameter over maxParamLength) come before

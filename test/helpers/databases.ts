@@ -1,7 +1,7 @@
 /**
  * Which databases the suite runs on. SQLite always; PostgreSQL when it is reachable at
  * TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). Under CI=true an
- * unreachable PostgreSQL is a failure, not a skip.
+ * unreachable PostgreSQL is a failure, not a skip. TEST_DATABASES=sqlite (or postgres) runs one.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,6 +14,7 @@ export type TestDialect = 'sqlite' | 'postgres';
 export const POSTGRES_TEST_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 let reachable: Promise<boolean> | undefined;
+let reported = false;
 
 async function probePostgres(): Promise<boolean> {
   const client = new pg.Client({ connectionString: POSTGRES_TEST_URL, connectionTimeoutMillis: 2000 });
@@ -28,9 +29,26 @@ async function probePostgres(): Promise<boolean> {
   }
 }
 
+/** TEST_DATABASES (`sqlite`, `postgres`, or both, comma-separated): the databases asked for; default both. */
+function requestedDialects(): TestDialect[] {
+  const raw = process.env.TEST_DATABASES;
+  if (raw === undefined || raw === '') return ['sqlite', 'postgres'];
+  const asked = raw.split(',').map((d) => d.trim().toLowerCase());
+  const unknown = asked.filter((d) => d !== 'sqlite' && d !== 'postgres');
+  if (unknown.length > 0) throw new Error(`TEST_DATABASES: unknown database ${unknown.join(', ')} (sqlite, postgres)`);
+  return (['sqlite', 'postgres'] as const).filter((d) => asked.includes(d));
+}
+
 export async function availableDialects(): Promise<TestDialect[]> {
+  const requested = requestedDialects();
+  if (!requested.includes('postgres')) {
+    if (!reported && process.env.TEST_DATABASES_ANNOUNCED !== '1') console.log('# PostgreSQL tests not run: TEST_DATABASES asks for SQLite only');
+    reported = true;
+    return requested;
+  }
   reachable ??= probePostgres();
-  if (await reachable) return ['sqlite', 'postgres'];
+  if (await reachable) return requested;
+  if (!requested.includes('sqlite')) throw new Error(`TEST_DATABASES asks for PostgreSQL, which is not reachable at ${POSTGRES_TEST_URL}`);
   if (process.env.CI === 'true') throw new Error(`PostgreSQL is required under CI but is not reachable at ${POSTGRES_TEST_URL}`);
   console.log(`# PostgreSQL tests SKIPPED: no PostgreSQL reachable at ${POSTGRES_TEST_URL} (set TEST_DATABASE_URL)`);
   return ['sqlite'];

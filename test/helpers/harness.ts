@@ -3,6 +3,7 @@
  * Every Order Management response is checked against Klarna's published contract as it arrives.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import type { App } from '../../src/platform/app.js';
@@ -12,7 +13,7 @@ import { Clock } from '../../src/platform/clock.js';
 import { migrateToLatest, openDatabase } from '../../src/platform/db/database.js';
 import type { Db } from '../../src/platform/db/database.js';
 import { Authenticator } from '../../src/platform/http/auth.js';
-import { provisionMerchants } from '../../src/modules/merchants/provision.js';
+import { hashPassword } from '../../src/platform/passwords.js';
 import { createTestDatabase } from './databases.js';
 import type { TestDialect } from './databases.js';
 import { validateAgainstContract } from './openapi.js';
@@ -100,6 +101,22 @@ export function isBareError(url: string, status: number, body: string): boolean 
 /** Klarna's merchant APIs (not the sandbox, the shopper pages or the operations routes). */
 export const KLARNA_API = /^\/(?:ordermanagement\/|payments\/|customer-token\/|checkout\/v3\/orders(?:[/?]|$))/;
 
+/** scrypt costs tens of milliseconds by design: each test merchant's hash is made once per test process. */
+const passwordHashes = new Map<string, Promise<string>>();
+
+/** The two test merchants, stored as provisioning stores them (scrypt hashes), without hashing again for every app. */
+async function insertTestMerchants(db: Db): Promise<void> {
+  const now = Date.now();
+  for (const { username, password } of [MERCHANT, OTHER_MERCHANT]) {
+    let hash = passwordHashes.get(password);
+    if (!hash) passwordHashes.set(password, (hash = hashPassword(password)));
+    await db.kysely
+      .insertInto('merchants')
+      .values({ merchant_id: randomUUID(), username, password_hash: await hash, settings: '{}', created_at: now, updated_at: now })
+      .execute();
+  }
+}
+
 export interface TestAppOptions {
   dialect: TestDialect;
   config?: Record<string, string>;
@@ -115,7 +132,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
   );
   const db = openDatabase(config.databaseUrl);
   await migrateToLatest(db);
-  await provisionMerchants(db, [MERCHANT, OTHER_MERCHANT], Date.now());
+  await insertTestMerchants(db);
   const clock = new Clock(db);
   const logs: string[] = [];
   const logger = options.captureLogs ? pino({ level: options.captureLogs }, { write: (line: string) => void logs.push(line) }) : pino({ level: config.logLevel });
