@@ -26,6 +26,26 @@ export function assertTransition(from: OrderStatus, to: OrderStatus): void {
   ORDER_TRANSITIONS.assert(from, to);
 }
 
+/**
+ * Why a write that needs the authorization open is refused in this status, in Klarna's words
+ * ("Order is fully captured."), or null while it is open (AUTHORIZED, PART_CAPTURED).
+ */
+export function closedAuthorizationReason(status: OrderStatus): string | null {
+  switch (status) {
+    case 'CAPTURED':
+      return 'Order is fully captured.';
+    case 'CANCELLED':
+      return 'Order is cancelled.';
+    case 'EXPIRED':
+      return 'Order is expired.';
+    case 'CLOSED':
+      return 'Order is closed.';
+    case 'AUTHORIZED':
+    case 'PART_CAPTURED':
+      return null;
+  }
+}
+
 /** Statuses in which the authorization is still open (captures possible, expiry applies). */
 export const isOpenStatus = (status: OrderStatus): boolean => status === 'AUTHORIZED' || status === 'PART_CAPTURED';
 

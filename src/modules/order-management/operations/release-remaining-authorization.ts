@@ -2,26 +2,17 @@
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { notAllowed } from '../errors.js';
 import type { OrderRecord } from '../order.js';
+import { closedAuthorizationReason } from '../order.js';
 import type { OperationContext } from '../../merchants/writes.js';
 import { changeOrder, lockOrder } from './context.js';
 
 const SUFFIX = 'Remaining authorization cannot be released.';
 
+/** Pure: only a part-captured order has a remaining authorization to release. */
 export function decideRelease(order: OrderRecord): void {
-  switch (order.status) {
-    case 'AUTHORIZED':
-      throw notAllowed(`Order has no captures; cancel the order instead. ${SUFFIX}`);
-    case 'CAPTURED':
-      throw notAllowed(`Order is fully captured. ${SUFFIX}`);
-    case 'CANCELLED':
-      throw notAllowed(`Order is cancelled. ${SUFFIX}`);
-    case 'EXPIRED':
-      throw notAllowed(`Order is expired. ${SUFFIX}`);
-    case 'CLOSED':
-      throw notAllowed(`Order is closed. ${SUFFIX}`);
-    case 'PART_CAPTURED':
-      return;
-  }
+  const closed = closedAuthorizationReason(order.status);
+  if (closed) throw notAllowed(`${closed} ${SUFFIX}`);
+  if (order.status === 'AUTHORIZED') throw notAllowed(`Order has no captures; cancel the order instead. ${SUFFIX}`);
 }
 
 export async function releaseRemainingAuthorization(ctx: OperationContext, orderId: string): Promise<WriteResult> {

@@ -3,7 +3,7 @@ import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { lineTotalErrors, sumTotals } from '../../../kernel/order-lines.js';
 import { badLines, notAllowed } from '../errors.js';
 import type { OrderRecord, OrderStatus } from '../order.js';
-import { INCREASE_ALLOWED_METHODS, statusAfterCapture } from '../order.js';
+import { INCREASE_ALLOWED_METHODS, closedAuthorizationReason, statusAfterCapture } from '../order.js';
 import type { UpdateAuthorizationBody } from '../schemas.js';
 import type { OperationContext } from '../../merchants/writes.js';
 import { changeOrder, lockOrder } from './context.js';
@@ -11,19 +11,8 @@ import { changeOrder, lockOrder } from './context.js';
 const SUFFIX = 'Order authorization cannot be updated.';
 
 export function decideUpdateAuthorization(order: OrderRecord, body: UpdateAuthorizationBody): OrderStatus {
-  switch (order.status) {
-    case 'CAPTURED':
-      throw notAllowed(`Order is fully captured. ${SUFFIX}`);
-    case 'CANCELLED':
-      throw notAllowed(`Order is cancelled. ${SUFFIX}`);
-    case 'EXPIRED':
-      throw notAllowed(`Order is expired. ${SUFFIX}`);
-    case 'CLOSED':
-      throw notAllowed(`Order is closed. ${SUFFIX}`);
-    case 'AUTHORIZED':
-    case 'PART_CAPTURED':
-      break;
-  }
+  const closed = closedAuthorizationReason(order.status);
+  if (closed) throw notAllowed(`${closed} ${SUFFIX}`);
   const amount = body.order_amount;
   if (amount < order.captured_amount) {
     throw notAllowed(
