@@ -13,6 +13,7 @@ import * as m0001 from '../../../migrations/0001_initial.js';
 import * as m0002 from '../../../migrations/0002_payments.js';
 import * as m0003 from '../../../migrations/0003_checkout.js';
 import * as m0004 from '../../../migrations/0004_callbacks_failed_index.js';
+import * as m0005 from '../../../migrations/0005_hpp_and_messages.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -255,6 +256,7 @@ const migrations: Record<string, Migration> = {
   '0002_payments': m0002,
   '0003_checkout': m0003,
   '0004_callbacks_failed_index': m0004,
+  '0005_hpp_and_messages': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

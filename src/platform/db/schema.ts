@@ -82,8 +82,26 @@ export interface CallbackAttemptsTable {
  * The platform's tables. Each module adds its own to this interface from its `tables.ts`, by
  * declaration merging (`declare module '…/platform/db/schema.js'`), so the platform names none of them.
  */
+/** A message klarna-local would send to a shopper (e-mail or SMS), kept for the sandbox's inbox. */
+export interface MessagesTable {
+  seq: Generated<number>;
+  message_id: string;
+  merchant_id: string;
+  kind: string;
+  channel: string;
+  recipient: string;
+  subject: string | null;
+  body: string;
+  /** JSON array of the links in the body. */
+  links: string;
+  order_id: string | null;
+  session_id: string | null;
+  created_at: number;
+}
+
 export interface Database {
   merchants: MerchantsTable;
+  messages: MessagesTable;
   events: EventsTable;
   idempotency_keys: IdempotencyKeysTable;
   sandbox_clock: SandboxClockTable;
