@@ -105,6 +105,7 @@ export async function buildApp(deps: AppDeps, modules: readonly ApiModule[] = MO
     }
     if (request.routeOptions.config.auth === false || request.is404) return done();
     const header = request.headers.authorization;
+    if (header === undefined && request.routeOptions.config.browserLanding === true && /\btext\/html\b/.test(request.headers.accept ?? '')) return done();
     const known = deps.authenticator.cached(header);
     if (known !== undefined) {
       request.merchant = known;

@@ -5,9 +5,10 @@
 import type { ApiModule } from '../platform/module.js';
 import { checkout } from './checkout/module.js';
 import { customerToken } from './customer-token/module.js';
+import { hpp } from './hpp/module.js';
 import { merchants } from './merchants/module.js';
 import { orderManagement } from './order-management/module.js';
 import { payments } from './payments/module.js';
 import { sandbox } from './sandbox/module.js';
 
-export const MODULES: readonly ApiModule[] = [orderManagement, payments, checkout, customerToken, merchants, sandbox];
+export const MODULES: readonly ApiModule[] = [orderManagement, payments, checkout, customerToken, hpp, merchants, sandbox];

@@ -52,5 +52,11 @@ declare module 'fastify' {
     auth?: boolean;
     /** How request-schema violations are answered (default: 422 UNPROCESSABLE_ENTITY). */
     validationStyle?: ValidationStyle;
+    /**
+     * A browser opening this URL itself (no `Authorization`, asking for HTML) is let through without a
+     * merchant (`request.merchant` null), for the route to send it to a page; every other request
+     * needs credentials as usual.
+     */
+    browserLanding?: boolean;
   }
 }

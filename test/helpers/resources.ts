@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { RequestOptions, TestApp } from './harness.js';
-import { orderBody } from './harness.js';
+import { PUBLIC_URL, orderBody } from './harness.js';
 
 export interface Resources {
   order_id: string;
@@ -19,6 +19,8 @@ export interface Resources {
   checkout_order_id: string;
   /** The checkout page token out of the order's html_snippet. */
   page_token: string;
+  /** A Hosted Payment Page session on its own Payments session. */
+  hpp_session_id: string;
 }
 
 export const CHECKOUT_LINES = [
@@ -88,6 +90,11 @@ export async function createResources(t: TestApp, auth: RequestOptions['auth']):
   const checkout = await t.post('/checkout/v3/orders', checkoutBody(), { auth });
   assert.equal(checkout.status, 201, checkout.body);
 
+  const hostedSession = await t.post('/payments/v1/sessions', orderBody(), { auth });
+  assert.equal(hostedSession.status, 200, hostedSession.body);
+  const hpp = await t.post('/hpp/v1/sessions', { payment_session_url: `${PUBLIC_URL}/payments/v1/sessions/${hostedSession.json().session_id}` }, { auth });
+  assert.equal(hpp.status, 201, hpp.body);
+
   return {
     order_id: order.order_id,
     capture_id: String(capture.headers['capture-id']),
@@ -98,5 +105,6 @@ export async function createResources(t: TestApp, auth: RequestOptions['auth']):
     token_id: token.json().token_id,
     checkout_order_id: checkout.json().order_id,
     page_token: pageTokenOf(checkout.json().html_snippet),
+    hpp_session_id: hpp.json().session_id,
   };
 }

@@ -7,7 +7,7 @@
 import type { App } from '../../src/platform/app.js';
 import { TOKEN_STATUSES } from '../../src/modules/customer-token/token.js';
 import { FRAUD_STATUSES } from '../../src/modules/order-management/order.js';
-import { orderBody } from './harness.js';
+import { PUBLIC_URL, orderBody } from './harness.js';
 import { checkoutBody, sandboxTokenBody, tokenOrderBody } from './resources.js';
 import type { Resources } from './resources.js';
 
@@ -230,6 +230,28 @@ export const ROUTES: RouteSpec[] = [
     fields: { status: { enum: ['CANCELLED'] } },
   },
 
+  // Hosted Payment Page
+  {
+    method: 'POST',
+    path: '/hpp/v1/sessions',
+    auth: 'merchant',
+    body: (ids) => ({ payment_session_url: `${PUBLIC_URL}/payments/v1/sessions/${ids.session_id}`, options: { place_order_mode: 'NONE' } }),
+    required: ['payment_session_url'],
+    fields: { payment_session_url: 'string', merchant_urls: 'object', options: 'object', profile_id: 'string' },
+  },
+  { method: 'GET', path: '/hpp/v1/sessions/:session_id', auth: 'merchant', params: { session_id: 'hpp_session_id' } },
+  { method: 'DELETE', path: '/hpp/v1/sessions/:session_id', auth: 'merchant', params: { session_id: 'hpp_session_id' } },
+  {
+    method: 'POST',
+    path: '/hpp/v1/sessions/:session_id/distribution',
+    auth: 'merchant',
+    params: { session_id: 'hpp_session_id' },
+    body: () => ({ method: 'email', contact_information: { email: 'customer@email.se' } }),
+    required: ['method', 'contact_information'],
+    fields: { method: { enum: ['sms', 'email', 'token'] }, contact_information: 'object', template: { enum: ['INSTORE_PURCHASE'] } },
+  },
+  { method: 'GET', path: '/hpp/v1/sessions/:session_id/manual-id-check', auth: 'merchant', params: { session_id: 'hpp_session_id' } },
+
   // The shopper's side of Payments (authenticated by the client token)
   { method: 'GET', path: '/kp/lib/v1/api.js', auth: 'public' },
   { method: 'GET', path: '/kp/widget', auth: 'public', query: { client_token: (ids) => ids.client_token, categories: () => 'pay_later', instance: () => 'main', origin: () => 'https://shop.example' }, credentialParam: 'client_token', html: true },
@@ -291,6 +313,25 @@ export const ROUTES: RouteSpec[] = [
     fields: { purchase_country: 'string', purchase_currency: 'string', billing_address: 'object', payment_method_type: { enum: ['INVOICE', 'CARD', 'DIRECT_DEBIT', 'SLICE_IT_BY_CARD', 'OTHER'] } },
   },
   { method: 'GET', path: '/sandbox/v1/customer-tokens/:token_id', auth: 'merchant', params: { token_id: 'token_id' } },
+  { method: 'POST', path: '/sandbox/v1/hpp/sessions/:session_id/open', auth: 'merchant', params: { session_id: 'hpp_session_id' } },
+  {
+    method: 'POST',
+    path: '/sandbox/v1/hpp/sessions/:session_id/approve',
+    auth: 'merchant',
+    params: { session_id: 'hpp_session_id' },
+    body: () => ({ email: 'customer@email.se' }),
+    fields: { email: 'string', billing_address: 'object', shipping_address: 'object', customer: 'object', payment_method_category: 'string' },
+  },
+  { method: 'POST', path: '/sandbox/v1/hpp/sessions/:session_id/decline', auth: 'merchant', params: { session_id: 'hpp_session_id' } },
+  { method: 'POST', path: '/sandbox/v1/hpp/sessions/:session_id/back', auth: 'merchant', params: { session_id: 'hpp_session_id' } },
+  { method: 'POST', path: '/sandbox/v1/hpp/sessions/:session_id/cancel', auth: 'merchant', params: { session_id: 'hpp_session_id' } },
+  {
+    method: 'GET',
+    path: '/sandbox/v1/messages',
+    auth: 'merchant',
+    query: { order_id: (ids) => ids.order_id, session_id: (ids) => ids.hpp_session_id, recipient: () => 'customer@email.se', kind: () => 'hpp.link' },
+  },
+
   {
     method: 'POST',
     path: '/sandbox/v1/customer-tokens/:token_id/status',

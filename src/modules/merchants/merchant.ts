@@ -33,6 +33,8 @@ export interface MerchantSettings {
    * every second use with 403 INVALID_OPERATION (behaviour reference §11.15).
    */
   payments_replay_consumed_token: boolean;
+  /** Hosted Payment Page: the playground's daily distribution limits (20 SMS, 100 e-mails), 429 beyond them. */
+  hpp_distribution_limits: boolean;
 }
 
 export const DEFAULT_SETTINGS: MerchantSettings = {
@@ -48,6 +50,7 @@ export const DEFAULT_SETTINGS: MerchantSettings = {
   shipping_delay_enabled: false,
   payment_method_categories: ['klarna'],
   payments_replay_consumed_token: true,
+  hpp_distribution_limits: false,
 };
 
 export interface Merchant {

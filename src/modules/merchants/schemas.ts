@@ -23,6 +23,7 @@ export const SettingsBody = Type.Object(
     shipping_delay_enabled: opt(Type.Boolean()),
     payment_method_categories: opt(Type.Array(StringEnum(CATEGORY_IDENTIFIERS_TUPLE), { minItems: 1, maxItems: 6, uniqueItems: true })),
     payments_replay_consumed_token: opt(Type.Boolean()),
+    hpp_distribution_limits: opt(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -1,13 +1,15 @@
 /**
  * The sandbox's own controls, which no Klarna API has: the server clock (read it, move it forward;
- * what falls due happens before the answer) and the timeline of what the server did for an order or
- * a session. JSON, the merchant's Basic credentials, Klarna's error envelope.
+ * what falls due happens before the answer), the timeline of what the server did for an order or
+ * a session, and the inbox of what it would have sent to shoppers. JSON, the merchant's Basic
+ * credentials, Klarna's error envelope.
  */
 import type { App, ModuleDeps } from '../../platform/app.js';
 import { toIso } from '../../platform/clock.js';
 import { merchantOf } from '../../platform/http/write.js';
 import { callbackEvents, orderTimeline } from './events.js';
-import { ClockAdvanceBody, ClockResponse, EventsQuery } from './schemas.js';
+import { listMessages } from '../../platform/messages.js';
+import { ClockAdvanceBody, ClockResponse, EventsQuery, MessagesQuery } from './schemas.js';
 
 export function registerSandboxControlRoutes(app: App, deps: ModuleDeps): void {
   const { db, clock } = deps;
@@ -33,5 +35,12 @@ export function registerSandboxControlRoutes(app: App, deps: ModuleDeps): void {
     const events =
       session_id !== undefined && order_id === undefined ? await callbackEvents(db, merchantId, { sessionId: session_id }) : await orderTimeline(db, merchantId, order_id);
     return { events: events.map((e) => ({ ...e, created_at: toIso(e.created_at) })) };
+  });
+
+  // Every message klarna-local would have sent to a shopper (nothing is really sent), oldest first.
+  app.get('/sandbox/v1/messages', { config: { validationStyle: 'bad_value' }, schema: { querystring: MessagesQuery } }, async (request) => {
+    const { order_id, session_id, recipient, kind } = request.query;
+    const messages = await listMessages(db, merchantOf(request).merchant_id, { orderId: order_id, sessionId: session_id, recipient, kind });
+    return { messages: messages.map((m) => ({ ...m, created_at: toIso(m.created_at) })) };
   });
 }

@@ -11,3 +11,10 @@ export const ClockAdvanceBody = Type.Object({
 export const ClockResponse = Type.Object({ now: Type.String(), offset_seconds: Type.Integer() });
 
 export const EventsQuery = Type.Object({ order_id: opt(Type.String({ maxLength: 255 })), session_id: opt(Type.String({ maxLength: 255 })) });
+
+export const MessagesQuery = Type.Object({
+  order_id: opt(Type.String({ maxLength: 255 })),
+  session_id: opt(Type.String({ maxLength: 255 })),
+  recipient: opt(Type.String({ maxLength: 320 })),
+  kind: opt(Type.String({ maxLength: 64 })),
+});

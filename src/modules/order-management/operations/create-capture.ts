@@ -4,6 +4,7 @@ import { newId } from '../../../platform/ids.js';
 import { lineTotalErrors, sumTotals } from '../../../kernel/order-lines.js';
 import { badLines, captureNotAllowed } from '../errors.js';
 import { ORDER_ACKNOWLEDGED } from '../facts.js';
+import { recordCaptureEmail } from '../messages.js';
 import type { CaptureRecord, OrderRecord } from '../order.js';
 import { assertTransition, statusAfterCapture } from '../order.js';
 import { insertCapture, updateOrder } from '../order.repository.js';
@@ -85,6 +86,8 @@ export async function createCapture(ctx: OperationContext, orderId: string, body
   );
   // The first capture acknowledges the order (§1.3).
   if (wasUnacknowledged) await ctx.announce(ORDER_ACKNOWLEDGED, order.order_id);
+  // Klarna e-mails the shopper the invoice or payment instruction (kept in the sandbox's inbox).
+  await recordCaptureEmail(ctx.sql, order, capture, 'order.capture', ctx.now);
   const location = `${orderUrl(ctx, order.order_id)}/captures/${capture.capture_id}`;
   return { status: 201, headers: { location, 'capture-id': capture.capture_id } };
 }
