@@ -58,11 +58,19 @@ export const opensFirst = (session: Pick<HppSessionRecord, 'status'>): boolean =
 /** Pure: the status an ending action leaves. */
 export const endingStatus = (action: EndingAction): HppStatus => ENDINGS[action];
 
+/** Who paid: the billing address and the customer as authorized (or as the order holds them). */
+export interface PayingShopper {
+  billing_address?: { given_name?: string; family_name?: string; title?: string } | null;
+  customer?: { date_of_birth?: string } | null;
+}
+
 /**
  * Pure: the customer a completed session reads back (§5.1 `customer`): names and title from the
- * billing address, date of birth from the customer; null when nothing was given.
+ * billing address, date of birth from the customer; null when nothing is known. It is the shopper
+ * who was authorized (the Payments session's details merged with the consumer's), not only what the
+ * consumer typed on the page.
  */
-export function customerOf(input: HppApproveBody): Record<string, string> | null {
+export function customerOf(input: PayingShopper): Record<string, string> | null {
   const billing = input.billing_address ?? {};
   const customer: Record<string, string> = {};
   if (billing.given_name) customer.given_name = billing.given_name;
@@ -118,19 +126,20 @@ async function approvePayments(ctx: HppContext, session: HppSessionRecord, input
   const chosen = category?.toLowerCase() ?? offered[0];
   if (chosen === undefined || !offered.includes(chosen)) throw badFields(['payment_method_category']);
   const authorized = await authorizeSession(ctx, session.payment_id, { ...shopper, payment_method_category: chosen });
-  const customer = customerOf(input);
   if (!authorized.approved || !authorized.authorization_token) {
     await changeStatus(ctx.sql, session, 'FAILED', ctx.now);
     return;
   }
+  // What was authorized: the session's data and the shopper (its details merged with the consumer's).
+  const snapshot = await ctx.sql.get<{ snapshot: string }>('select snapshot from payment_authorizations where authorization_token = ?', [authorized.authorization_token]);
+  const { data, shopper: paying } = JSON.parse(snapshot?.snapshot ?? '{}') as { data: Record<string, unknown>; shopper?: PayingShopper };
+  const customer = customerOf(paying ?? input);
   const mode = placeOrderMode(session);
   if (mode === 'NONE') {
     await changeStatus(ctx.sql, session, 'COMPLETED', ctx.now, { authorization_token: authorized.authorization_token, customer });
     return;
   }
   // The order is placed with the data the consumer just authorized, so it always matches (§3.2).
-  const snapshot = await ctx.sql.get<{ snapshot: string }>('select snapshot from payment_authorizations where authorization_token = ?', [authorized.authorization_token]);
-  const data = (JSON.parse(snapshot?.snapshot ?? '{}') as { data: Record<string, unknown> }).data;
   const placed = await createOrderFromAuthorization(ctx, authorized.authorization_token, {
     purchase_country: data.purchase_country as string,
     purchase_currency: data.purchase_currency as string,
@@ -167,7 +176,9 @@ async function approveCheckout(deps: ConsumerDeps, who: ConsumerAction, session:
       if (status !== 'COMPLETED') return changeStatus(ctx.sql, locked, status, ctx.now);
       const order = await loadOrder(ctx.db, ctx.sql, ctx.merchantId, session.payment_id, true);
       if (order && placeOrderMode(locked) === 'CAPTURE_ORDER' && order.captured_amount === 0) await captureWholeOrder(ctx, order);
-      await changeStatus(ctx.sql, locked, 'COMPLETED', ctx.now, { order_id: session.payment_id, klarna_reference: order?.klarna_reference ?? null, customer: customerOf(input) });
+      // The customer is the one the order was placed for (the checkout's details, the consumer's included).
+      const customer = customerOf(order ?? input);
+      await changeStatus(ctx.sql, locked, 'COMPLETED', ctx.now, { order_id: session.payment_id, klarna_reference: order?.klarna_reference ?? null, customer });
     }, status === 'COMPLETED'),
   );
 }
