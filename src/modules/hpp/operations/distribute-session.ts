@@ -48,7 +48,8 @@ export function decideDistribution(session: Pick<HppSessionRecord, 'status' | 'd
     }
     case 'sms': {
       const errors: string[] = [];
-      const digits = contact.phone === undefined ? null : phoneDigits(contact.phone);
+      // Checked as it is sent: without the spaces around it.
+      const digits = contact.phone === undefined ? null : phoneDigits(contact.phone.trim());
       if (digits === null) errors.push('contact_information.phone');
       if (contact.phone_country === undefined || !/^[A-Za-z]{2}$/.test(contact.phone_country)) errors.push('contact_information.phone_country');
       if (errors.length > 0 || contact.phone === undefined) throw badFields(errors);
