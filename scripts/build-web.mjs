@@ -20,6 +20,7 @@ const ENTRIES = [
   ['checkout/checkout.ts', 'checkout/checkout'],
   ['checkout/checkout.css', 'checkout/checkout'],
   ['checkout/snippet.ts', 'checkout/snippet'],
+  ['hpp/hpp.css', 'hpp/hpp'],
 ];
 
 /** The library's fallback base: a free identifier the server replaces with its public URL (exactly once). */

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Every file scripts/build-web.mjs writes, relative to dist/web/. */
-export const WEB_FILES = ['kp/api.js', 'kp/widget.js', 'kp/widget.css', 'checkout/checkout.js', 'checkout/checkout.css', 'checkout/snippet.js'] as const;
+export const WEB_FILES = ['kp/api.js', 'kp/widget.js', 'kp/widget.css', 'checkout/checkout.js', 'checkout/checkout.css', 'checkout/snippet.js', 'hpp/hpp.css'] as const;
 export type WebFile = (typeof WEB_FILES)[number];
 
 /** The library's fallback base in dist/web/kp/api.js: a free identifier, there exactly once (library-script.ts). */
