@@ -21,6 +21,9 @@ export interface Resources {
   page_token: string;
   /** A Hosted Payment Page session on its own Payments session. */
   hpp_session_id: string;
+  /** Its hosted page's code (the last segment of redirect_url) and its distribution token; the page is open (IN_PROGRESS). */
+  hpp_page_code: string;
+  hpp_distribution_token: string;
 }
 
 export const CHECKOUT_LINES = [
@@ -94,6 +97,9 @@ export async function createResources(t: TestApp, auth: RequestOptions['auth']):
   assert.equal(hostedSession.status, 200, hostedSession.body);
   const hpp = await t.post('/hpp/v1/sessions', { payment_session_url: `${PUBLIC_URL}/payments/v1/sessions/${hostedSession.json().session_id}` }, { auth });
   assert.equal(hpp.status, 201, hpp.body);
+  // Opened, as a consumer's first look at the page would: reading the page then changes nothing stored.
+  const opened = await t.post(`/sandbox/v1/hpp/sessions/${hpp.json().session_id}/open`, {}, { auth });
+  assert.equal(opened.status, 200, opened.body);
 
   return {
     order_id: order.order_id,
@@ -106,5 +112,7 @@ export async function createResources(t: TestApp, auth: RequestOptions['auth']):
     checkout_order_id: checkout.json().order_id,
     page_token: pageTokenOf(checkout.json().html_snippet),
     hpp_session_id: hpp.json().session_id,
+    hpp_page_code: decodeURIComponent(new URL(hpp.json().redirect_url).pathname.split('/').pop() ?? ''),
+    hpp_distribution_token: hpp.json().distribution_module.token,
   };
 }

@@ -251,6 +251,15 @@ export const ROUTES: RouteSpec[] = [
     fields: { method: { enum: ['sms', 'email', 'token'] }, contact_information: 'object', template: { enum: ['INSTORE_PURCHASE'] } },
   },
   { method: 'GET', path: '/hpp/v1/sessions/:session_id/manual-id-check', auth: 'merchant', params: { session_id: 'hpp_session_id' } },
+  // The hosted page (the page code or distribution token in the URL is the consumer's capability; its buttons post forms, never JSON)
+  { method: 'GET', path: '/hpp/pay/assets/hpp.css', auth: 'public' },
+  { method: 'GET', path: '/hpp/pay/:code', auth: 'public', params: { code: 'hpp_page_code' }, html: true },
+  { method: 'GET', path: '/hpp/pay/:code/qr', auth: 'public', params: { code: 'hpp_page_code' }, query: { format: () => 'svg' } },
+  { method: 'POST', path: '/hpp/pay/:code/approve', auth: 'public', params: { code: 'hpp_page_code' }, html: true },
+  { method: 'POST', path: '/hpp/pay/:code/decline', auth: 'public', params: { code: 'hpp_page_code' }, html: true },
+  { method: 'POST', path: '/hpp/pay/:code/back', auth: 'public', params: { code: 'hpp_page_code' }, html: true },
+  { method: 'POST', path: '/hpp/pay/:code/cancel', auth: 'public', params: { code: 'hpp_page_code' }, html: true },
+  { method: 'GET', path: '/hpp/distribution/:token', auth: 'public', params: { token: 'hpp_distribution_token' }, html: true },
 
   // The shopper's side of Payments (authenticated by the client token)
   { method: 'GET', path: '/kp/lib/v1/api.js', auth: 'public' },
