@@ -39,24 +39,22 @@ export function landingOrigins(session: Pick<HppSessionRecord, 'merchant_urls'>)
 /**
  * The hosted page's Content-Security-Policy: its own stylesheet, images from itself (data: too)
  * and exactly the origins of the merchant's logo and backgrounds, no script at all, forms only to
- * itself, where the redirect after a button may lead (Chromium enforces form-action on the
- * redirect too: klarna-local's public URL and the session's merchant URLs), and no framing.
+ * itself and to where the redirect after a button may lead (Chromium enforces form-action on the
+ * redirect too: the origins of the session's merchant URLs), and no framing.
  */
-export function hppPageCsp(publicUrl: string, landing: readonly string[], images: readonly string[]): string {
-  const own = parseOrigin(new URL(publicUrl).origin);
-  const forms = [...new Set([...(own ? [own] : []), ...landing])];
+export function hppPageCsp(landing: readonly string[], images: readonly string[]): string {
   return [
     "default-src 'none'",
     "style-src 'self'",
     ['img-src', "'self'", 'data:', ...images].join(' '),
-    ['form-action', "'self'", ...forms].join(' '),
+    ['form-action', "'self'", ...landing].join(' '),
     "base-uri 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
 }
 
 /** The CSP of a page that shows no session (not found, a refused post). */
-export const problemPageCsp = (publicUrl: string): string => hppPageCsp(publicUrl, [], []);
+export const problemPageCsp = (): string => hppPageCsp([], []);
 
 function document(base: string, title: string, body: string, backdrop = ''): string {
   return `<!doctype html>
@@ -66,6 +64,7 @@ function document(base: string, title: string, body: string, backdrop = ''): str
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex, nofollow">
+<link rel="icon" href="data:,">
 <title>${e(title)}</title>
 <link rel="stylesheet" href="${e(base)}pay/assets/hpp.css">
 </head>
@@ -229,7 +228,7 @@ function approveForm(view: HppPageView, state: OpenPageState): string {
   }
   parts.push(
     '<fieldset class="hpp-block" id="hpp-details">',
-    `<legend>${view.billing ? 'Your details' : 'Your e-mail'}</legend>`,
+    '<legend>Your details</legend>',
     `<div class="hpp-grid">${detailFields.join('')}</div>`,
     '</fieldset>',
     '<button type="submit" class="hpp-button hpp-button--primary" id="hpp-approve-button">Approve</button>',

@@ -8,7 +8,7 @@
  * Opening the page opens the session (WAITING, FAILED, BACK, ERROR → IN_PROGRESS; a HEAD request
  * opens nothing); each button runs the consumer's action (operations/consumer.ts) and answers
  * 303 See Other to where the outcome leads: the merchant's success, failure, back, cancel or error
- * URL, or, without one, the page again, which then says what happened. A DISABLED, unknown or
+ * URL, or, without one, the page again (a relative Location), which then says what happened. A DISABLED, unknown or
  * ended session is a 404 page; a COMPLETED or CANCELLED one shows its final page, also to a
  * button pressed late. Browsers (Accept: text/html) get every refusal as a page; other clients get
  * Klarna's envelope.
@@ -106,7 +106,7 @@ export function registerHppPageRoutes(app: App, deps: ModuleDeps): void {
     scope.setErrorHandler((error, request, reply) => {
       if (!(error instanceof ApiError) || error.statusCode >= 500 || error.page !== null || !wantsHtml(request)) throw error;
       const [heading, message] = PROBLEMS[error.statusCode] ?? DEFAULT_PROBLEM;
-      return sendPage(reply, error.statusCode, problemPageCsp(publicUrl), renderProblemPage(baseOf(request), heading, message));
+      return sendPage(reply, error.statusCode, problemPageCsp(), renderProblemPage(baseOf(request), heading, message));
     });
 
     function sendPage(reply: FastifyReply, status: number, csp: string, html: string): FastifyReply {
@@ -124,8 +124,13 @@ export function registerHppPageRoutes(app: App, deps: ModuleDeps): void {
       return reply.code(303).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').header('location', location).send();
     }
 
-    const cspOf = (session: HppSessionRecord, view: HppPageView) => hppPageCsp(publicUrl, landingOrigins(session), view.image_origins);
+    const cspOf = (session: HppSessionRecord, view: HppPageView) => hppPageCsp(landingOrigins(session), view.image_origins);
     const pageUrl = (session: HppSessionRecord) => sessionUrls(publicUrl, session).redirect_url;
+    /**
+     * The page again, from a button's URL (`/hpp/pay/{code}/{action}`): relative, so the browser
+     * comes back to the host and path prefix it posted to, whatever the public URL says.
+     */
+    const backToPage = (session: HppSessionRecord) => `../${encodeURIComponent(session.page_code)}`;
     const who = (session: HppSessionRecord, request: FastifyRequest): ConsumerAction => ({ merchantId: session.merchant_id, sessionId: session.session_id, correlationId: request.id });
 
     /** The session a link names, if the consumer may still see it: DISABLED, unknown and ended ones are 404. */
@@ -190,18 +195,18 @@ export function registerHppPageRoutes(app: App, deps: ModuleDeps): void {
         if (!(form instanceof PageForm)) throw notAPageForm();
         const session = await liveSession('page_code', request.params.code);
         // A button pressed again (or late) on a final session: its final page, no error.
-        if (isFinal(session.status)) return seeOther(reply, pageUrl(session));
+        if (isFinal(session.status)) return seeOther(reply, backToPage(session));
         try {
           const outcome = await act(action, session, form, request);
           if ('refused' in outcome) return openPage(reply, request, session, 400, outcome.refused);
-          return seeOther(reply, outcome.redirect_url ?? pageUrl(session));
+          return seeOther(reply, outcome.redirect_url ?? backToPage(session));
         } catch (error) {
           if (action === 'approve' && isConsumerError(error) && error.statusCode === 400) {
             const view = await viewOf(session);
             return openPage(reply, request, session, 400, { view, error: pageError(view, fieldsOf(error), error.errorMessages), values: enteredValues(form) });
           }
           finalMeanwhile(error);
-          return seeOther(reply, pageUrl(session));
+          return seeOther(reply, backToPage(session));
         }
       });
     }
