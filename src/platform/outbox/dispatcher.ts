@@ -148,8 +148,34 @@ export class CallbackDispatcher {
         [leaseUntil, now, now, wall, this.batchSize],
       ),
     );
-    await Promise.all(claimed.map((callback) => this.attempt({ ...callback, callback_id: Number(callback.callback_id) })));
+    // Callbacks about one resource (same kind, order and session) go out one after another, in the
+    // order they were queued, so a merchant sees e.g. an HPP session's status changes in order;
+    // different resources are delivered in parallel.
+    const groups = new Map<string, ClaimedCallback[]>();
+    for (const callback of claimed.map((c) => ({ ...c, callback_id: Number(c.callback_id) })).sort((a, b) => a.callback_id - b.callback_id)) {
+      const key = JSON.stringify([callback.kind, callback.order_id, callback.session_id]);
+      const group = groups.get(key);
+      if (group) group.push(callback);
+      else groups.set(key, [callback]);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        for (const [i, callback] of group.entries()) {
+          // A lease is sized for one attempt from the claim: a later one that could outlast it after
+          // the earlier ones is given back, to be claimed afresh (never delivered by two processes).
+          const policy = JSON.parse(callback.policy) as DeliveryPolicy;
+          if (i > 0 && Date.now() + policy.connect_timeout_ms + policy.response_timeout_ms >= callback.lease_until) await this.release(callback);
+          else await this.attempt(callback);
+        }
+      }),
+    );
     return claimed.length === this.batchSize;
+  }
+
+  /** Gives a claimed callback back undelivered (its lease cleared), and looks again after this round. */
+  private async release(callback: ClaimedCallback): Promise<void> {
+    await this.db.transaction((sql) => sql.run('update callbacks set lease_until = null where callback_id = ? and lease_until = ?', [callback.callback_id, callback.lease_until]));
+    this.again = true;
   }
 
   private async attempt(callback: ClaimedCallback): Promise<void> {
