@@ -81,6 +81,12 @@ for (const dialect of await availableDialects()) {
       assert.equal(browser.headers.location, message.links[0]);
       // Distributing does not open the page.
       assert.equal((await t.get(hpp(created.session_id))).json().status, 'WAITING');
+      // The link answers the hosted page to the consumer (no credentials), which opens the session.
+      const page = await t.request({ url: new URL(message.links[0] as string).pathname, auth: null, headers: { accept: 'text/html' } });
+      assert.equal(page.status, 200, page.body);
+      assert.match(String(page.headers['content-type']), /^text\/html/);
+      assert.ok(page.body.includes('Pay for order 1234'), 'the page carries its title');
+      assert.equal((await t.get(hpp(created.session_id))).json().status, 'IN_PROGRESS');
     });
 
     it('sms: 201, a text to the phone number as given, with the link; the default e-mail subject when the page has no title', async () => {
