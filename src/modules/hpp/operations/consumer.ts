@@ -132,9 +132,11 @@ async function approvePayments(ctx: HppContext, session: HppSessionRecord, input
   }
   // What was authorized: the session's data and the shopper (its details merged with the consumer's).
   const snapshot = await ctx.sql.get<{ snapshot: string }>('select snapshot from payment_authorizations where authorization_token = ?', [authorized.authorization_token]);
-  const { data, shopper: paying } = JSON.parse(snapshot?.snapshot ?? '{}') as { data: Record<string, unknown>; shopper?: PayingShopper };
+  const { data, shopper: paying, intent } = JSON.parse(snapshot?.snapshot ?? '{}') as { data: Record<string, unknown>; shopper?: PayingShopper; intent?: string };
   const customer = customerOf(paying ?? input);
-  const mode = placeOrderMode(session);
+  // A `tokenize` session places no order (Payments refuses one, §3.2): the merchant gets the
+  // authorization token for its customer token, whatever place_order_mode says.
+  const mode = intent === 'tokenize' ? 'NONE' : placeOrderMode(session);
   if (mode === 'NONE') {
     await changeStatus(ctx.sql, session, 'COMPLETED', ctx.now, { authorization_token: authorized.authorization_token, customer });
     return;
