@@ -175,6 +175,23 @@ for (const dialect of await availableDialects()) {
       }
     });
 
+    it('a tokenize session completes with the authorization token, whatever place_order_mode says (no order can be placed for it)', async () => {
+      for (const mode of ['PLACE_ORDER', 'CAPTURE_ORDER'] as const) {
+        const created = await hppForPayments(t, { merchant_urls: ALL_URLS, options: { place_order_mode: mode } }, { intent: 'tokenize' });
+        const answer = await act(created.session_id, 'approve', {});
+        assert.equal(answer.status, 'COMPLETED', mode);
+        assert.ok(answer.session.authorization_token, mode);
+        assert.equal(answer.session.order_id, undefined, mode);
+        assert.equal(answer.redirect_url, `https://shop.example/success?sid=${created.session_id}&token=${answer.session.authorization_token}&order={{order_id}}`);
+        // The token is the one a customer token is made from.
+        const token = await t.post(`/payments/v1/authorizations/${answer.session.authorization_token}/customer-token`, { purchase_country: 'SE', purchase_currency: 'SEK', locale: 'sv-SE', description: 'Subscription', intended_use: 'SUBSCRIPTION' });
+        assert.equal(token.status, 200, token.body);
+      }
+      // buy_and_tokenize places the order as asked.
+      const both = await hppForPayments(t, { options: { place_order_mode: 'PLACE_ORDER' } }, { intent: 'buy_and_tokenize' });
+      assert.ok((await act(both.session_id, 'approve', {})).session.order_id);
+    });
+
     it('where the consumer lands: each outcome its URL, the error URL falling back to failure, no URL at all → null', async () => {
       const back = await hppForPayments(t, { merchant_urls: ALL_URLS });
       assert.equal((await act(back.session_id, 'back')).redirect_url, `https://shop.example/back?sid=${back.session_id}`);

@@ -281,6 +281,25 @@ for (const dialect of await availableDialects()) {
       assert.deepEqual(await hppRows(t), before);
     });
 
+    it('Klarna-Idempotency-Key: a retry replays the same session; a body refused before any write leaves the key unused', async () => {
+      const paymentId = await paymentsSession(t);
+      const key = `hpp-create-${paymentId}`;
+      const first = await createHppRaw(t, { payment_session_url: paymentsUrl(paymentId) }, { idempotencyKey: key });
+      assert.equal(first.status, 201, first.body);
+      const rows = await hppRows(t);
+      const retry = await createHppRaw(t, { payment_session_url: paymentsUrl(paymentId) }, { idempotencyKey: key });
+      assert.equal(retry.status, 201, retry.body);
+      assert.deepEqual(retry.json(), first.json());
+      assert.equal(retry.headers.location, first.headers.location);
+      assert.deepEqual(await hppRows(t), rows, 'no second session');
+
+      const other = `hpp-create-refused-${paymentId}`;
+      badValues(await createHppRaw(t, { payment_session_url: 'https://shop.example/x' }, { idempotencyKey: other }), ['payment_session_url']);
+      const corrected = await createHppRaw(t, { payment_session_url: paymentsUrl(paymentId) }, { idempotencyKey: other });
+      assert.equal(corrected.status, 201, corrected.body);
+      assert.notEqual(corrected.json().session_id, first.json().session_id);
+    });
+
     it('a Payments session may have several HPP sessions, each its own', async () => {
       const paymentId = await paymentsSession(t);
       const sessions = [await createHpp(t, paymentsUrl(paymentId)), await createHpp(t, paymentsUrl(paymentId)), await createHpp(t, paymentsUrl(paymentId, 'https://api.klarna.com'))];
