@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
+import { MAX_BODY_BYTES } from '../../../src/app.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { PUBLIC_URL, buildTestApp, orderBody } from '../../helpers/harness.js';
 import type { TestApp } from '../../helpers/harness.js';
@@ -414,6 +415,7 @@ for (const dialect of await availableDialects()) {
         [{ 'content-type': 'application/x-www-form-urlencoded' }, 'email=customer%40email.se'],
         [{ 'content-type': 'application/x-www-form-urlencoded' }, '&'],
         [{ 'content-type': 'application/x-www-form-urlencoded' }, 'hpp_form=page&x=%ZZ'],
+        [{ 'content-type': 'application/x-www-form-urlencoded' }, '['.repeat(10_000) + ']'.repeat(10_000)],
         [{ 'content-type': 'application/json' }, '{"hpp_form":"page"}'],
         [{}, undefined],
       ];
@@ -427,6 +429,8 @@ for (const dialect of await availableDialects()) {
         assert.equal(textOf(page.body, 'hpp-title'), 'This form could not be sent');
         assert.equal(page.headers['content-security-policy'], "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
       }
+      const huge = await t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `hpp_form=page&email=${'a'.repeat(MAX_BODY_BYTES)}` });
+      assert.equal(huge.statusCode, 413, 'the app\'s body limit holds for forms too');
       const nul = await t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'hpp_form=page&email=a%00b' });
       assert.equal(nul.statusCode, 400, nul.body);
       assert.equal(nul.json().error_code, 'BAD_REQUEST');

@@ -13,9 +13,6 @@ import type { HppPageView } from './view.js';
 /** The hidden field every form of the page carries, and its value. */
 export const FORM_MARKER = { name: 'hpp_form', value: 'page' } as const;
 
-/** A form of the page is a few short fields: anything larger is not one. */
-export const FORM_BODY_LIMIT = 16 * 1024;
-
 /** A parsed form body of the page (the route handlers tell it from a JSON body by its class). */
 export class PageForm {
   constructor(private readonly fields: ReadonlyMap<string, string>) {}

@@ -30,7 +30,7 @@ import type { ConsumerAction, ConsumerOutcome } from '../operations/consumer.js'
 import { approveHppSession, endHppAttempt, isConsumerError, openHppSession } from '../operations/consumer.js';
 import { loadLiveSession } from '../operations/context.js';
 import type { EnteredValues } from './form.js';
-import { BILLING_INPUTS, FORM_BODY_LIMIT, PageForm, approvalInput, enteredValues, fieldsOf, notAPageForm, parsePageForm } from './form.js';
+import { BILLING_INPUTS, PageForm, approvalInput, enteredValues, fieldsOf, notAPageForm, parsePageForm } from './form.js';
 import type { PageAction, PageError } from './pages.js';
 import { PAGE_ACTIONS, hppPageCsp, landingOrigins, problemPageCsp, renderDistributionPage, renderFinalPage, renderOpenPage, renderProblemPage } from './pages.js';
 import { QR_FORMATS, qrPng, qrSvg } from './qr.js';
@@ -96,7 +96,8 @@ export function registerHppPageRoutes(app: App, deps: ModuleDeps): void {
       done();
     });
 
-    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
+    // The app's body limit holds here too (413 beyond it), so a large body of another shape is refused as every other media type is (415).
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => {
       const parsed = parsePageForm(body as Buffer);
       if (parsed instanceof ApiError) done(parsed, undefined);
       else done(null, parsed);
