@@ -177,8 +177,8 @@ export function registerHppPageRoutes(app: App, deps: ModuleDeps): void {
     scope.get(`${PAGE}/:code`, { config, schema: { params: CodeParams } }, async (request, reply) => {
       const session = await liveSession('page_code', request.params.code);
       if (isFinal(session.status)) return finalPage(reply, request, session);
-      // A HEAD (a link preview, a checker) looks without opening.
-      if (request.method === 'HEAD') return openPage(reply, request, session, 200);
+      // A HEAD (a link preview, a checker) looks without opening; an open page (a reload) needs no write.
+      if (request.method === 'HEAD' || session.status === 'IN_PROGRESS') return openPage(reply, request, session, 200);
       let opened: ConsumerOutcome;
       try {
         opened = await openHppSession(consumer, who(session, request));
