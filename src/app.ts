@@ -11,7 +11,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppDeps, ModuleDeps } from './platform/app.js';
 import { CallbackDispatcher } from './platform/outbox/dispatcher.js';
-import { loggableUrl } from './platform/logging.js';
+import { loggableUrl, redactPaths } from './platform/logging.js';
 import { isDatabaseUnavailable } from './platform/db/unavailable.js';
 import { ApiError, badRequest, edgeUnauthorized, envelope, internalError, methodNotAllowed, notFoundRoute, requestTooLarge, temporarilyUnavailable, unauthorized, unsupportedMediaType } from './platform/http/errors.js';
 import { KlarnaServerResponse, handleClientError } from './platform/http/wire.js';
@@ -73,6 +73,7 @@ export async function buildApp(deps: AppDeps, modules: readonly ApiModule[] = MO
 
   const dispatcher = deps.dispatcher ?? new CallbackDispatcher(deps.db, deps.clock, deps.logger, { pollIntervalMs: deps.config.callbackPollMs });
   registerCallbackKinds(modules, dispatcher);
+  redactPaths(modules.flatMap((m) => m.secretPaths ?? []));
   const moduleDeps: ModuleDeps = { ...deps, dispatcher, reactions: new Reactions(modules), dueWork: dueWorkOf(modules) };
   app.decorate('dispatcher', dispatcher);
   app.addHook('onReady', async () => dispatcher.start());

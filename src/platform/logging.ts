@@ -3,5 +3,20 @@
 /** A shopper page's or widget's token in a query string: it authenticates whoever holds it. */
 const QUERY_TOKEN = /([?&](?:client_)?token=)[^&#]*/gi;
 
-/** A URL as it may be logged: shopper tokens in the query string blanked. */
-export const loggableUrl = (url: string): string => url.replace(QUERY_TOKEN, '$1[redacted]');
+/**
+ * Path segments that authenticate whoever holds them (the hosted payment page's code), declared by
+ * the modules (`secretPaths` in platform/module.ts): each pattern keeps its first group and blanks
+ * the rest of its match.
+ */
+const secretPaths: RegExp[] = [];
+
+export function redactPaths(patterns: readonly RegExp[]): void {
+  for (const pattern of patterns) if (!secretPaths.some((p) => p.source === pattern.source)) secretPaths.push(new RegExp(pattern.source, 'g'));
+}
+
+/** A URL as it may be logged: shopper tokens in the query string and secret path segments blanked. */
+export function loggableUrl(url: string): string {
+  let out = url.replace(QUERY_TOKEN, '$1[redacted]');
+  for (const pattern of secretPaths) out = out.replace(pattern, '$1[redacted]');
+  return out;
+}

@@ -27,6 +27,8 @@ export interface ApiModule {
   readonly dueWork?: readonly DueStep[];
   /** Fact type → the rule that reacts to it. */
   readonly reactions?: Readonly<Record<string, Reaction>>;
+  /** Path segments that authenticate whoever holds them, blanked in logs (first group kept). */
+  readonly secretPaths?: readonly RegExp[];
 }
 
 /** Every module's background steps, in the order the modules are listed. */

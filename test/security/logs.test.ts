@@ -122,6 +122,25 @@ describe('secrets in logs', () => {
     assert.equal((await send('POST', '/sandbox/v1/clock/advance', { seconds: 150 })).status, 200);
     await merchant.waitFor(1, (r) => r.url.startsWith('/push'));
 
+    // A hosted payment page: created, its page opened and approved through its page code, its link
+    // distributed; the page code and the distribution token open the consumer's page.
+    const hostedSession = await send('POST', '/payments/v1/sessions', purchase);
+    assert.equal(hostedSession.status, 200, hostedSession.text);
+    const hpp = await send('POST', '/hpp/v1/sessions', {
+      payment_session_url: `${server.url}/payments/v1/sessions/${hostedSession.json().session_id}`,
+      merchant_urls: { status_update: `${merchant.url}/hpp-status?hpp={{session_id}}` },
+    });
+    assert.equal(hpp.status, 201, hpp.text);
+    const pagePath = new URL(String(hpp.json().redirect_url)).pathname;
+    const pageCode = pagePath.split('/').pop() as string;
+    const distributionToken = String(hpp.json().distribution_module.token);
+    shopperTokens.push(pageCode, distributionToken);
+    assert.equal((await send('GET', pagePath, undefined, null)).status, 200);
+    assert.equal((await send('GET', `${pagePath}/qr`, undefined, null)).status, 200);
+    assert.equal((await send('GET', `/hpp/distribution/${distributionToken}`, undefined, null)).status, 200);
+    assert.equal((await send('POST', `/hpp/v1/sessions/${hpp.json().session_id}/distribution`, { method: 'email', contact_information: { email: 'customer@email.se' } })).status, 201);
+    assert.equal((await send('POST', `/sandbox/v1/hpp/sessions/${hpp.json().session_id}/approve`, { email: 'customer@email.se' })).status, 200);
+
     // A customer token and an order on it.
     const token = await send('POST', '/sandbox/v1/customer-tokens', sandboxTokenBody());
     assert.equal(token.status, 201, token.text);

@@ -13,4 +13,6 @@ export const hpp: ApiModule = {
   },
   sandboxRoutes: registerHppSandboxRoutes,
   callbacks: [STATUS_UPDATE_CALLBACK],
+  // The page code and the distribution token open the consumer's page: never in the logs.
+  secretPaths: [/(\/hpp\/(?:pay|distribution)\/)[^/?#]+/],
 };
