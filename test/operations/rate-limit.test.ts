@@ -72,6 +72,9 @@ describe('rate limits: the limiter', () => {
 
   it('categories: creating a Payments session and a customer token have their own; /sandbox and unauthenticated routes none', () => {
     assert.equal(rateLimitCategory('POST', '/payments/v1/sessions', true), 'create-session');
+    assert.equal(rateLimitCategory('POST', '/hpp/v1/sessions', true), 'create-session');
+    assert.equal(rateLimitCategory('GET', '/hpp/v1/sessions/:session_id', true), 'other');
+    assert.equal(rateLimitCategory('GET', '/hpp/pay/:code', false), null);
     assert.equal(rateLimitCategory('POST', '/payments/v1/authorizations/:authorization_token/customer-token', true), 'create-customer-token');
     assert.equal(rateLimitCategory('GET', '/payments/v1/sessions/:session_id', true), 'other');
     assert.equal(rateLimitCategory('POST', '/checkout/v3/orders', true), 'other');

@@ -35,7 +35,8 @@ const WINDOW_MS = 1000;
  */
 export function rateLimitCategory(method: string, url: string, authenticated: boolean): RateLimitCategory | null {
   if (!authenticated || url.startsWith('/sandbox/')) return null;
-  if (method === 'POST' && url === '/payments/v1/sessions') return 'create-session';
+  // Klarna's create-session category: Payments sessions and Hosted Payment Page sessions (§0.3).
+  if (method === 'POST' && (url === '/payments/v1/sessions' || url === '/hpp/v1/sessions')) return 'create-session';
   if (method === 'POST' && url === '/payments/v1/authorizations/:authorization_token/customer-token') return 'create-customer-token';
   return 'other';
 }
