@@ -7,11 +7,9 @@
  * skipped with the reason printed, except under CI=true where they fail: CI must run them.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { SHOP_AUTH, requireChromium, skipWithoutChromium, startBrowserRig } from '../helpers/browser.js';
+import { SHOP_AUTH, merchantClient, readBody, requireChromium, sendHtml, serveShop, skipWithoutChromium, startBrowserRig } from '../helpers/browser.js';
 import type { BrowserRig } from '../helpers/browser.js';
 import type { ServerProcess } from '../helpers/process.js';
 
@@ -43,12 +41,6 @@ interface Shop {
   close(): Promise<void>;
 }
 
-async function readBody(request: http.IncomingMessage): Promise<string> {
-  let body = '';
-  for await (const chunk of request) body += String(chunk);
-  return body;
-}
-
 const shopPage = (title: string, body: string) =>
   `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${title}</title>\n</head>\n<body>\n<h1>${title}</h1>\n${body}\n</body>\n</html>\n`;
 
@@ -61,98 +53,75 @@ async function startShop(klarnaLocal: string): Promise<Shop> {
   const validations: Shop['validations'] = [];
   const shippingUpdates: Shop['shippingUpdates'] = [];
   let base = '';
-  const call = (method: string, urlPath: string, body?: unknown) =>
-    fetch(`${klarnaLocal}${urlPath}`, {
-      method,
-      headers: { authorization: AUTH, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-  const html = (response: http.ServerResponse, status: number, body: string) => {
-    response.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(body);
-  };
-  const server = http.createServer((request, response) => {
-    void (async () => {
-      const url = new URL(request.url ?? '/', 'http://shop');
-      const route = `${request.method ?? ''} ${url.pathname}`;
-      if (route === 'GET /checkout') {
-        const deny = url.searchParams.get('deny') === '1';
-        const separate = url.searchParams.get('separate') === '1';
-        const created = await call('POST', '/checkout/v3/orders', {
-          purchase_country: 'SE',
+  const call = merchantClient(klarnaLocal);
+  const server = await serveShop(async (request, response, url) => {
+    const route = `${request.method ?? ''} ${url.pathname}`;
+    if (route === 'GET /checkout') {
+      const deny = url.searchParams.get('deny') === '1';
+      const separate = url.searchParams.get('separate') === '1';
+      const created = await call('POST', '/checkout/v3/orders', {
+        purchase_country: 'SE',
+        purchase_currency: 'SEK',
+        locale: 'sv-SE',
+        order_amount: 12500,
+        order_tax_amount: 2500,
+        order_lines: LINES,
+        shipping_options: SHIPPING_OPTIONS,
+        ...(separate && { options: { allow_separate_shipping_address: true } }),
+        merchant_urls: {
+          terms: `${base}/terms`,
+          checkout: `${base}/checkout`,
+          confirmation: `${base}/confirmation?order_id={checkout.order.id}`,
+          push: `${base}/push?order_id={checkout.order.id}`,
+          validation: `${base}/validate${deny ? '?deny=1' : ''}`,
+          shipping_option_update: `${base}/shipping`,
+        },
+      });
+      const order = (await created.json()) as { html_snippet?: string };
+      if (created.status !== 201 || !order.html_snippet) return sendHtml(response, 500, shopPage('Checkout failed', JSON.stringify(order)));
+      return sendHtml(response, 200, shopPage('Checkout', order.html_snippet));
+    }
+    if (route === 'POST /shipping') {
+      const body = JSON.parse(await readBody(request)) as Shop['shippingUpdates'][number];
+      shippingUpdates.push(body);
+      const option = body.selected_shipping_option;
+      const shipping = option && option.price > 0
+        ? [{ type: 'shipping_fee', reference: option.id, name: option.name, quantity: 1, unit_price: option.price, tax_rate: option.tax_rate, total_amount: option.price, total_tax_amount: option.tax_amount }]
+        : [];
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return response.end(
+        JSON.stringify({
+          order_amount: 12500 + (option?.price ?? 0),
+          order_tax_amount: 2500 + (option?.tax_amount ?? 0),
+          order_lines: [...LINES, ...shipping],
           purchase_currency: 'SEK',
-          locale: 'sv-SE',
-          order_amount: 12500,
-          order_tax_amount: 2500,
-          order_lines: LINES,
-          shipping_options: SHIPPING_OPTIONS,
-          ...(separate && { options: { allow_separate_shipping_address: true } }),
-          merchant_urls: {
-            terms: `${base}/terms`,
-            checkout: `${base}/checkout`,
-            confirmation: `${base}/confirmation?order_id={checkout.order.id}`,
-            push: `${base}/push?order_id={checkout.order.id}`,
-            validation: `${base}/validate${deny ? '?deny=1' : ''}`,
-            shipping_option_update: `${base}/shipping`,
-          },
-        });
-        const order = (await created.json()) as { html_snippet?: string };
-        if (created.status !== 201 || !order.html_snippet) return html(response, 500, shopPage('Checkout failed', JSON.stringify(order)));
-        return html(response, 200, shopPage('Checkout', order.html_snippet));
-      }
-      if (route === 'POST /shipping') {
-        const body = JSON.parse(await readBody(request)) as Shop['shippingUpdates'][number];
-        shippingUpdates.push(body);
-        const option = body.selected_shipping_option;
-        const shipping = option && option.price > 0
-          ? [{ type: 'shipping_fee', reference: option.id, name: option.name, quantity: 1, unit_price: option.price, tax_rate: option.tax_rate, total_amount: option.price, total_tax_amount: option.tax_amount }]
-          : [];
-        response.writeHead(200, { 'content-type': 'application/json' });
-        return response.end(
-          JSON.stringify({
-            order_amount: 12500 + (option?.price ?? 0),
-            order_tax_amount: 2500 + (option?.tax_amount ?? 0),
-            order_lines: [...LINES, ...shipping],
-            purchase_currency: 'SEK',
-          }),
-        );
-      }
-      if (route === 'POST /validate') {
-        validations.push(JSON.parse(await readBody(request)) as Record<string, unknown>);
-        response.writeHead(url.searchParams.get('deny') === '1' ? 303 : 200, url.searchParams.get('deny') === '1' ? { location: '/denied' } : {});
-        return response.end();
-      }
-      if (route === 'GET /confirmation') {
-        const read = await call('GET', `/checkout/v3/orders/${encodeURIComponent(url.searchParams.get('order_id') ?? '')}`);
-        const order = (await read.json()) as { html_snippet?: string };
-        return html(response, read.status, shopPage('Thank you', order.html_snippet ?? ''));
-      }
-      if (route === 'GET /denied') return html(response, 200, shopPage('Purchase denied', '<p>We could not take this order.</p>'));
-      if (route === 'GET /terms') return html(response, 200, shopPage('Terms', '<p>Terms.</p>'));
-      if (route === 'POST /push') {
-        await readBody(request);
-        response.writeHead(200);
-        return response.end();
-      }
-      response.writeHead(url.pathname === '/favicon.ico' ? 204 : 404);
+        }),
+      );
+    }
+    if (route === 'POST /validate') {
+      validations.push(JSON.parse(await readBody(request)) as Record<string, unknown>);
+      response.writeHead(url.searchParams.get('deny') === '1' ? 303 : 200, url.searchParams.get('deny') === '1' ? { location: '/denied' } : {});
       return response.end();
-    })().catch((error: unknown) => {
-      response.writeHead(500);
-      response.end(String(error));
-    });
+    }
+    if (route === 'GET /confirmation') {
+      const read = await call('GET', `/checkout/v3/orders/${encodeURIComponent(url.searchParams.get('order_id') ?? '')}`);
+      const order = (await read.json()) as { html_snippet?: string };
+      return sendHtml(response, read.status, shopPage('Thank you', order.html_snippet ?? ''));
+    }
+    if (route === 'GET /denied') return sendHtml(response, 200, shopPage('Purchase denied', '<p>We could not take this order.</p>'));
+    if (route === 'GET /terms') return sendHtml(response, 200, shopPage('Terms', '<p>Terms.</p>'));
+    if (route === 'POST /push') {
+      await readBody(request);
+      response.writeHead(200);
+      return response.end();
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  base = `http://127.0.0.1:${port}`;
+  base = server.url;
   return {
     url: base,
     validations,
     shippingUpdates,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
 

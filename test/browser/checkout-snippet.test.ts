@@ -9,11 +9,9 @@
  * failed under CI=true).
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Frame, Page } from 'playwright-core';
-import { SHOP_AUTH, requireChromium, skipWithoutChromium, startBrowserRig } from '../helpers/browser.js';
+import { merchantClient, requireChromium, sendHtml, serveShop, skipWithoutChromium, startBrowserRig } from '../helpers/browser.js';
 import type { BrowserRig } from '../helpers/browser.js';
 
 const skip = skipWithoutChromium;
@@ -51,80 +49,58 @@ interface Shop {
  */
 async function startShop(klarnaLocal: string): Promise<Shop> {
   let base = '';
-  const call = (method: string, urlPath: string, body?: unknown) =>
-    fetch(`${klarnaLocal}${urlPath}`, {
-      method,
-      headers: { authorization: SHOP_AUTH, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-  const html = (response: http.ServerResponse, status: number, body: string) => {
-    response.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(body);
-  };
-  const server = http.createServer((request, response) => {
-    void (async () => {
-      const url = new URL(request.url ?? '/', 'http://shop');
-      const route = `${request.method ?? ''} ${url.pathname}`;
-      if (route === 'GET /checkout') {
-        const count = Number(url.searchParams.get('lines') ?? '2');
-        const created = await call('POST', '/checkout/v3/orders', {
-          purchase_country: 'SE',
-          purchase_currency: 'SEK',
-          locale: 'sv-SE',
-          order_amount: count * 1000,
-          order_tax_amount: count * 200,
-          order_lines: lines(count),
-          merchant_urls: {
-            terms: `${base}/terms`,
-            checkout: `${base}/checkout`,
-            confirmation: `${base}/confirmation?order_id={checkout.order.id}`,
-            push: `${base}/push?order_id={checkout.order.id}`,
-          },
-        });
-        const order = (await created.json()) as { order_id?: string; html_snippet?: string };
-        if (created.status !== 201 || !order.html_snippet) return html(response, 500, shopPage('Checkout failed', JSON.stringify(order)));
-        if (url.searchParams.get('abort') === '1') await call('POST', `/checkout/v3/orders/${order.order_id ?? ''}/abort`);
-        // The same order's confirmation page ("not complete yet"), framed by the shop itself: a page of klarna-local's origin.
-        const pageSrc = /<iframe[^>]*\ssrc="([^"]+)"/.exec(order.html_snippet)?.[1] ?? '';
-        const other = url.searchParams.get('other') === '1' ? `<iframe id="other-frame" src="${pageSrc.replace('/page/checkout?', '/page/confirmation?')}" style="height: 333px; width: 100%; border: 0;"></iframe>` : '';
-        if (url.searchParams.get('via') === 'innerHTML') {
-          // As a single-page shop might do it: markup inserted with innerHTML runs no script.
-          const insert = `<div id="checkout-here"></div><script>document.getElementById('checkout-here').innerHTML = ${JSON.stringify(order.html_snippet).replace(/</g, '\\u003c')};</script>`;
-          return html(response, 200, shopPage('Checkout', insert + other));
-        }
-        return html(response, 200, shopPage('Checkout', order.html_snippet + other));
+  const call = merchantClient(klarnaLocal);
+  const server = await serveShop(async (request, response, url) => {
+    const route = `${request.method ?? ''} ${url.pathname}`;
+    if (route === 'GET /checkout') {
+      const count = Number(url.searchParams.get('lines') ?? '2');
+      const created = await call('POST', '/checkout/v3/orders', {
+        purchase_country: 'SE',
+        purchase_currency: 'SEK',
+        locale: 'sv-SE',
+        order_amount: count * 1000,
+        order_tax_amount: count * 200,
+        order_lines: lines(count),
+        merchant_urls: {
+          terms: `${base}/terms`,
+          checkout: `${base}/checkout`,
+          confirmation: `${base}/confirmation?order_id={checkout.order.id}`,
+          push: `${base}/push?order_id={checkout.order.id}`,
+        },
+      });
+      const order = (await created.json()) as { order_id?: string; html_snippet?: string };
+      if (created.status !== 201 || !order.html_snippet) return sendHtml(response, 500, shopPage('Checkout failed', JSON.stringify(order)));
+      if (url.searchParams.get('abort') === '1') await call('POST', `/checkout/v3/orders/${order.order_id ?? ''}/abort`);
+      // The same order's confirmation page ("not complete yet"), framed by the shop itself: a page of klarna-local's origin.
+      const pageSrc = /<iframe[^>]*\ssrc="([^"]+)"/.exec(order.html_snippet)?.[1] ?? '';
+      const other = url.searchParams.get('other') === '1' ? `<iframe id="other-frame" src="${pageSrc.replace('/page/checkout?', '/page/confirmation?')}" style="height: 333px; width: 100%; border: 0;"></iframe>` : '';
+      if (url.searchParams.get('via') === 'innerHTML') {
+        // As a single-page shop might do it: markup inserted with innerHTML runs no script.
+        const insert = `<div id="checkout-here"></div><script>document.getElementById('checkout-here').innerHTML = ${JSON.stringify(order.html_snippet).replace(/</g, '\\u003c')};</script>`;
+        return sendHtml(response, 200, shopPage('Checkout', insert + other));
       }
-      if (route === 'GET /confirmation') {
-        const read = await call('GET', `/checkout/v3/orders/${encodeURIComponent(url.searchParams.get('order_id') ?? '')}`);
-        const order = (await read.json()) as { html_snippet?: string };
-        return html(response, read.status, shopPage('Thank you', order.html_snippet ?? ''));
-      }
-      if (route === 'GET /elsewhere') {
-        // Framed where the checkout was: its window is the snippet iframe's, its origin the shop's.
-        return html(response, 200, shopPage('Elsewhere', `<script>parent.postMessage({ type: ${JSON.stringify(HEIGHT_MESSAGE)}, height: 123 }, '*');</script>`));
-      }
-      if (route === 'GET /terms') return html(response, 200, shopPage('Terms', '<p>Terms.</p>'));
-      if (route === 'POST /push') {
-        for await (const _chunk of request);
-        response.writeHead(200);
-        return response.end();
-      }
-      response.writeHead(url.pathname === '/favicon.ico' ? 204 : 404);
+      return sendHtml(response, 200, shopPage('Checkout', order.html_snippet + other));
+    }
+    if (route === 'GET /confirmation') {
+      const read = await call('GET', `/checkout/v3/orders/${encodeURIComponent(url.searchParams.get('order_id') ?? '')}`);
+      const order = (await read.json()) as { html_snippet?: string };
+      return sendHtml(response, read.status, shopPage('Thank you', order.html_snippet ?? ''));
+    }
+    if (route === 'GET /elsewhere') {
+      // Framed where the checkout was: its window is the snippet iframe's, its origin the shop's.
+      return sendHtml(response, 200, shopPage('Elsewhere', `<script>parent.postMessage({ type: ${JSON.stringify(HEIGHT_MESSAGE)}, height: 123 }, '*');</script>`));
+    }
+    if (route === 'GET /terms') return sendHtml(response, 200, shopPage('Terms', '<p>Terms.</p>'));
+    if (route === 'POST /push') {
+      for await (const _chunk of request);
+      response.writeHead(200);
       return response.end();
-    })().catch((error: unknown) => {
-      response.writeHead(500);
-      response.end(String(error));
-    });
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.url;
   return {
     url: base,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }
 

@@ -14,13 +14,11 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { SHOP_AUTH, requireChromium, skipWithoutChromium, startBrowserRig } from '../helpers/browser.js';
+import { merchantClient, readBody, requireChromium, sendHtml, serveShop, skipWithoutChromium, startBrowserRig } from '../helpers/browser.js';
 import type { BrowserRig } from '../helpers/browser.js';
 import type { ServerProcess } from '../helpers/process.js';
 import { PROJECT_ROOT } from '../helpers/process.js';
@@ -64,39 +62,27 @@ const shopPage = (title: string, body: string) =>
 async function startShop(): Promise<Shop> {
   const callbacks: StatusCallback[] = [];
   const pages = new Map<string, string>();
-  const server = http.createServer((request, response) => {
-    void (async () => {
-      const url = new URL(request.url ?? '/', 'http://shop');
-      const route = `${request.method ?? ''} ${url.pathname}`;
-      const send = (status: number, type: string, body: string) => {
-        response.writeHead(status, { 'content-type': type });
-        response.end(body);
-      };
-      if (route === 'POST /status') {
-        let body = '';
-        for await (const chunk of request) body += String(chunk);
-        callbacks.push(JSON.parse(body) as StatusCallback);
-        return send(200, 'application/json', '{}');
-      }
-      if (route === 'GET /success') return send(200, 'text/html; charset=utf-8', shopPage('Thank you', '<p>Your order is on its way.</p>'));
-      if (route === 'GET /failure') {
-        const again = pages.get(url.searchParams.get('sid') ?? '') ?? '/';
-        return send(200, 'text/html; charset=utf-8', shopPage('Payment declined', `<p><a id="try-again" href="${again}">Try again</a></p>`));
-      }
-      if (route === 'GET /logo.svg') return send(200, 'image/svg+xml', LOGO_SVG);
-      if (route === 'GET /background-640.svg') return send(200, 'image/svg+xml', background(640));
-      if (route === 'GET /background-1600.svg') return send(200, 'image/svg+xml', background(1600));
-      response.writeHead(url.pathname === '/favicon.ico' ? 204 : 404);
-      return response.end();
-    })().catch((error: unknown) => {
-      response.writeHead(500);
-      response.end(String(error));
-    });
+  const server = await serveShop(async (request, response, url) => {
+    const route = `${request.method ?? ''} ${url.pathname}`;
+    const send = (status: number, type: string, body: string) => {
+      response.writeHead(status, { 'content-type': type });
+      response.end(body);
+    };
+    if (route === 'POST /status') {
+      callbacks.push(JSON.parse(await readBody(request)) as StatusCallback);
+      return send(200, 'application/json', '{}');
+    }
+    if (route === 'GET /success') return sendHtml(response, 200, shopPage('Thank you', '<p>Your order is on its way.</p>'));
+    if (route === 'GET /failure') {
+      const again = pages.get(url.searchParams.get('sid') ?? '') ?? '/';
+      return sendHtml(response, 200, shopPage('Payment declined', `<p><a id="try-again" href="${again}">Try again</a></p>`));
+    }
+    if (route === 'GET /logo.svg') return send(200, 'image/svg+xml', LOGO_SVG);
+    if (route === 'GET /background-640.svg') return send(200, 'image/svg+xml', background(640));
+    if (route === 'GET /background-1600.svg') return send(200, 'image/svg+xml', background(1600));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    ...server,
     callbacks,
     pages,
     async waitForCallbacks(count) {
@@ -107,11 +93,6 @@ async function startShop(): Promise<Shop> {
       }
       return callbacks;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }
 
@@ -140,11 +121,7 @@ describe('Hosted Payment Page in a real browser (Chromium)', { timeout: 60_000 }
   });
 
   const call = async (method: string, urlPath: string, body?: unknown) => {
-    const res = await fetch(`${klarnaLocal.url}${urlPath}`, {
-      method,
-      headers: { authorization: SHOP_AUTH, ...(body !== undefined && { 'content-type': 'application/json' }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
+    const res = await merchantClient(klarnaLocal.url)(method, urlPath, body);
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
 

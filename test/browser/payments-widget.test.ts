@@ -7,12 +7,10 @@
  * skipped with the reason printed, except under CI=true where they fail: CI must run them.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { orderBody } from '../helpers/harness.js';
-import { SHOP_AUTH, requireChromium, skipWithoutChromium, startBrowserRig } from '../helpers/browser.js';
+import { SHOP_AUTH, merchantClient, readBody, requireChromium, sendHtml, serveShop, skipWithoutChromium, startBrowserRig } from '../helpers/browser.js';
 import type { BrowserRig } from '../helpers/browser.js';
 import type { ServerProcess } from '../helpers/process.js';
 
@@ -84,50 +82,27 @@ function checkoutPage(klarnaLocal: string, clientToken: string, withData: boolea
 `;
 }
 
-async function readBody(request: http.IncomingMessage): Promise<string> {
-  let body = '';
-  for await (const chunk of request) body += String(chunk);
-  return body;
-}
-
 /** The shop: creates the Payments session server-side, and places the order with the token the page posts. */
 async function startMerchant(klarnaLocal: string): Promise<Merchant> {
   const placed: Merchant['placed'] = [];
-  const call = (method: string, urlPath: string, body: unknown) =>
-    fetch(`${klarnaLocal}${urlPath}`, { method, headers: { authorization: AUTH, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const server = http.createServer((request, response) => {
-    void (async () => {
-      const url = new URL(request.url ?? '/', 'http://merchant');
-      if (request.method === 'GET' && url.pathname === '/checkout') {
-        const created = await call('POST', '/payments/v1/sessions', orderBody());
-        const session = (await created.json()) as { client_token: string };
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        // ?tamper=1: a token whose signature no longer matches, as a page with a stale or edited token would have.
-        const token = url.searchParams.get('tamper') === '1' ? `${session.client_token.slice(0, -4)}AAAA` : session.client_token;
-        response.end(checkoutPage(klarnaLocal, token, url.searchParams.get('data') === '1'));
-      } else if (request.method === 'POST' && url.pathname === '/place-order') {
-        const { authorization_token } = JSON.parse(await readBody(request)) as { authorization_token: string };
-        const order = await call('POST', `/payments/v1/authorizations/${encodeURIComponent(authorization_token)}/order`, orderBody());
-        const answer = (await order.json()) as { order_id?: string };
-        placed.push({ authorization_token, status: order.status, ...(answer.order_id && { order_id: answer.order_id }) });
-        response.writeHead(order.status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(answer));
-      } else {
-        response.writeHead(url.pathname === '/favicon.ico' ? 204 : 404);
-        response.end();
-      }
-    })().catch((error: unknown) => {
-      response.writeHead(500);
-      response.end(String(error));
-    });
+  const call = merchantClient(klarnaLocal);
+  const server = await serveShop(async (request, response, url) => {
+    if (request.method === 'GET' && url.pathname === '/checkout') {
+      const created = await call('POST', '/payments/v1/sessions', orderBody());
+      const session = (await created.json()) as { client_token: string };
+      // ?tamper=1: a token whose signature no longer matches, as a page with a stale or edited token would have.
+      const token = url.searchParams.get('tamper') === '1' ? `${session.client_token.slice(0, -4)}AAAA` : session.client_token;
+      sendHtml(response, 200, checkoutPage(klarnaLocal, token, url.searchParams.get('data') === '1'));
+    } else if (request.method === 'POST' && url.pathname === '/place-order') {
+      const { authorization_token } = JSON.parse(await readBody(request)) as { authorization_token: string };
+      const order = await call('POST', `/payments/v1/authorizations/${encodeURIComponent(authorization_token)}/order`, orderBody());
+      const answer = (await order.json()) as { order_id?: string };
+      placed.push({ authorization_token, status: order.status, ...(answer.order_id && { order_id: answer.order_id }) });
+      response.writeHead(order.status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(answer));
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    placed,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return { ...server, placed };
 }
 
 describe('Payments widget in a real browser (Chromium)', { timeout: 60_000 }, () => {

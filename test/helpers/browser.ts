@@ -4,6 +4,8 @@
  * reason printed, except under CI=true, where each fails with it: CI must run them.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -55,4 +57,59 @@ export async function startBrowserRig(prefix: string): Promise<BrowserRig | null
       fs.rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface ShopServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The shop's own HTTP server on 127.0.0.1. `handle` answers each request; a request it leaves
+ * unanswered gets 404 (204 for /favicon.ico), and what it throws becomes a 500 with the error.
+ */
+export async function serveShop(handle: (request: http.IncomingMessage, response: http.ServerResponse, url: URL) => Promise<unknown>): Promise<ShopServer> {
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://shop');
+    handle(request, response, url)
+      .then(() => {
+        if (response.headersSent) return;
+        response.writeHead(url.pathname === '/favicon.ico' ? 204 : 404);
+        response.end();
+      })
+      .catch((error: unknown) => {
+        if (!response.headersSent) response.writeHead(500);
+        response.end(String(error));
+      });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The shop's server-side calls to klarna-local as SHOP_MERCHANT, JSON in and out. */
+export function merchantClient(klarnaLocal: string) {
+  return (method: string, urlPath: string, body?: unknown) =>
+    fetch(`${klarnaLocal}${urlPath}`, {
+      method,
+      headers: { authorization: SHOP_AUTH, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+}
+
+export function sendHtml(response: http.ServerResponse, status: number, body: string): void {
+  response.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+  response.end(body);
+}
+
+export async function readBody(request: http.IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of request) body += String(chunk);
+  return body;
 }
