@@ -10,5 +10,6 @@ import { merchants } from './merchants/module.js';
 import { orderManagement } from './order-management/module.js';
 import { payments } from './payments/module.js';
 import { sandbox } from './sandbox/module.js';
+import { settlements } from './settlements/module.js';
 
-export const MODULES: readonly ApiModule[] = [orderManagement, payments, checkout, customerToken, hpp, merchants, sandbox];
+export const MODULES: readonly ApiModule[] = [orderManagement, payments, checkout, customerToken, hpp, settlements, merchants, sandbox];

@@ -12,6 +12,8 @@ export interface Fact {
   /** The resource it is about (an order id, a session id, …). */
   readonly subjectId: string;
   readonly now: number;
+  /** What the announcing module tells about it (its facts.ts names the shape of each type). */
+  readonly data?: unknown;
 }
 
 /** A rule one module adds to another's writes: runs in the announcing transaction. */

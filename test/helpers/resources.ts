@@ -24,6 +24,10 @@ export interface Resources {
   /** Its hosted page's code (the last segment of redirect_url) and its distribution token; the page is open (IN_PROGRESS). */
   hpp_page_code: string;
   hpp_distribution_token: string;
+  /** A payout of the capture and the refund (built at once through the sandbox). */
+  payment_reference: string;
+  /** An open dispute on the capture. */
+  dispute_id: string;
 }
 
 export const CHECKOUT_LINES = [
@@ -101,6 +105,12 @@ export async function createResources(t: TestApp, auth: RequestOptions['auth']):
   const opened = await t.post(`/sandbox/v1/hpp/sessions/${hpp.json().session_id}/open`, {}, { auth });
   assert.equal(opened.status, 200, opened.body);
 
+  const payouts = await t.post('/sandbox/v1/settlements/payouts/run', { immediately: true }, { auth });
+  assert.equal(payouts.status, 200, payouts.body);
+  assert.equal(payouts.json().payouts.length, 1, payouts.body);
+  const dispute = await t.post('/sandbox/v1/settlements/disputes', { order_id: order.order_id, capture_id: capture.headers['capture-id'] }, { auth });
+  assert.equal(dispute.status, 201, dispute.body);
+
   return {
     order_id: order.order_id,
     capture_id: String(capture.headers['capture-id']),
@@ -114,5 +124,7 @@ export async function createResources(t: TestApp, auth: RequestOptions['auth']):
     hpp_session_id: hpp.json().session_id,
     hpp_page_code: decodeURIComponent(new URL(hpp.json().redirect_url).pathname.split('/').pop() ?? ''),
     hpp_distribution_token: hpp.json().distribution_module.token,
+    payment_reference: payouts.json().payouts[0].payment_reference,
+    dispute_id: dispute.json().dispute_id,
   };
 }

@@ -7,6 +7,7 @@
 import type { App } from '../../src/platform/app.js';
 import { TOKEN_STATUSES } from '../../src/modules/customer-token/token.js';
 import { FRAUD_STATUSES } from '../../src/modules/order-management/order.js';
+import { DISPUTE_REASONS } from '../../src/modules/settlements/disputes.js';
 import { PUBLIC_URL, orderBody } from './harness.js';
 import { checkoutBody, sandboxTokenBody, tokenOrderBody } from './resources.js';
 import type { Resources } from './resources.js';
@@ -295,7 +296,17 @@ export const ROUTES: RouteSpec[] = [
     path: '/sandbox/v1/settings',
     auth: 'merchant',
     body: () => ({ authorization_period_days: 30, payment_method_categories: ['pay_later'] }),
-    fields: { authorization_period_days: 'integer', payment_method_categories: 'array', idempotency_replays_errors: 'boolean', release_remaining_status: { enum: ['CAPTURED', 'CLOSED'] } },
+    fields: {
+      authorization_period_days: 'integer',
+      payment_method_categories: 'array',
+      idempotency_replays_errors: 'boolean',
+      release_remaining_status: { enum: ['CAPTURED', 'CLOSED'] },
+      settlement_type: { enum: ['GROSS', 'NET', 'GROSS_FEE'] },
+      settlement_fee_vat_rate: 'integer',
+      settlement_fee_refund: 'boolean',
+      settlement_payout_schedule: 'object',
+      settlement_dispute_days: 'integer',
+    },
   },
   {
     method: 'POST',
@@ -340,6 +351,33 @@ export const ROUTES: RouteSpec[] = [
     auth: 'merchant',
     query: { order_id: (ids) => ids.order_id, session_id: (ids) => ids.hpp_session_id, recipient: () => 'customer@email.se', kind: () => 'hpp.link' },
   },
+
+  // Settlements
+  { method: 'GET', path: '/settlements/v1/payouts', auth: 'merchant', query: { start_date: () => '2000-01-01', end_date: () => '2100-01-01T00:00:00Z', currency_code: () => 'SEK', size: () => '20', offset: () => '0' } },
+  { method: 'GET', path: '/settlements/v1/payouts/summary', auth: 'merchant', query: { start_date: () => '2000-01-01', end_date: () => '2100-01-01', currency_code: () => 'SEK' } },
+  { method: 'GET', path: '/settlements/v1/payouts/:payment_reference', auth: 'merchant', params: { payment_reference: 'payment_reference' } },
+  {
+    method: 'GET',
+    path: '/settlements/v1/transactions',
+    auth: 'merchant',
+    query: { payment_reference: (ids) => ids.payment_reference, order_id: (ids) => ids.order_id, size: () => '500', offset: () => '0' },
+  },
+  { method: 'GET', path: '/settlements/v1/reports/payout', auth: 'merchant', query: { payment_reference: (ids) => ids.payment_reference } },
+  { method: 'GET', path: '/settlements/v1/reports/payout-with-transactions', auth: 'merchant', query: { payment_reference: (ids) => ids.payment_reference } },
+  { method: 'GET', path: '/settlements/v1/reports/payouts-summary', auth: 'merchant', query: { start_date: () => '2000-01-01', end_date: () => '2100-01-01' } },
+  { method: 'GET', path: '/settlements/v1/reports/payouts-summary-with-transactions', auth: 'merchant', query: { start_date: () => '2000-01-01', end_date: () => '2100-01-01' } },
+  { method: 'POST', path: '/sandbox/v1/settlements/payouts/run', auth: 'merchant', body: () => ({ immediately: false }), fields: { immediately: 'boolean' } },
+  {
+    method: 'POST',
+    path: '/sandbox/v1/settlements/disputes',
+    auth: 'merchant',
+    body: (ids) => ({ order_id: ids.order_id, capture_id: ids.capture_id, reason: 'faulty_goods', amount: 100 }),
+    required: ['order_id', 'capture_id'],
+    fields: { order_id: 'string', capture_id: 'string', reason: { enum: DISPUTE_REASONS }, amount: 'integer', merchant_protection: 'boolean' },
+  },
+  { method: 'GET', path: '/sandbox/v1/settlements/disputes', auth: 'merchant', query: { order_id: (ids) => ids.order_id } },
+  { method: 'POST', path: '/sandbox/v1/settlements/disputes/:dispute_id/win', auth: 'merchant', params: { dispute_id: 'dispute_id' }, body: () => ({}), fields: { merchant_protection: 'boolean' } },
+  { method: 'POST', path: '/sandbox/v1/settlements/disputes/:dispute_id/lose', auth: 'merchant', params: { dispute_id: 'dispute_id' }, body: () => ({}), fields: { merchant_protection: 'boolean' } },
 
   {
     method: 'POST',

@@ -130,6 +130,24 @@ for (const dialect of await availableDialects()) {
         assert.equal(owner.status, 200, owner.body);
         compared++;
       }
+      // Settlements' reads by an id in the query: another merchant's payout or order reads as an unknown one.
+      const settlementsReads: [string, keyof Ids][] = [
+        ['/settlements/v1/transactions?payment_reference=', 'payment_reference'],
+        ['/settlements/v1/transactions?order_id=', 'order_id'],
+        ['/settlements/v1/reports/payout?payment_reference=', 'payment_reference'],
+        ['/settlements/v1/reports/payout-with-transactions?payment_reference=', 'payment_reference'],
+        ['/sandbox/v1/settlements/disputes?order_id=', 'order_id'],
+      ];
+      for (const [prefix, name] of settlementsReads) {
+        const unknown = name === 'payment_reference' ? 'QQQQQQQQQQ' : randomUUID();
+        const foreign = await t.request({ url: `${prefix}${mine[name]}`, auth: OTHER_MERCHANT });
+        const missing = await t.request({ url: `${prefix}${unknown}`, auth: OTHER_MERCHANT });
+        assert.deepEqual(refusal(foreign, [mine[name]]), refusal(missing, [unknown]), `${prefix}…`);
+        const owner = await t.request({ url: `${prefix}${mine[name]}`, auth: MERCHANT });
+        assert.equal(owner.status, 200, owner.body);
+        assert.notDeepEqual(owner.body, foreign.body, `${prefix}…: the owner sees what another merchant does not`);
+        compared++;
+      }
       assert.ok(compared >= WITH_IDS.length, `${compared} comparisons`);
       await assertUnchanged(t.db, dialect, before, 'another merchant\'s requests');
     });

@@ -7,6 +7,31 @@ import type { Db, Executor } from '../../platform/db/database.js';
 export const RELEASE_STATUSES = ['CAPTURED', 'CLOSED'] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
 
+export const SETTLEMENT_TYPES = ['GROSS', 'NET', 'GROSS_FEE'] as const;
+export type SettlementType = (typeof SETTLEMENT_TYPES)[number];
+export const PAYOUT_FREQUENCIES = ['daily', 'weekly', 'every_n_days'] as const;
+export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
+
+/** Klarna's fee on a capture: a percentage (hundredths of a percent: 299 = 2.99 %) and a fixed part in minor units. */
+export interface SettlementFee {
+  percentage: number;
+  fixed: number;
+}
+
+/** When payouts are made: every day, on one weekday, or every N days (UTC midnights), each paying what is `delay_days` old. */
+export interface PayoutSchedule {
+  frequency: (typeof PAYOUT_FREQUENCIES)[number];
+  weekday: (typeof WEEKDAYS)[number];
+  interval_days: number;
+  delay_days: number;
+}
+
+/** A rolling reserve: this share of every sale (hundredths of a percent) is held back, and released after `release_days`. */
+export interface Holdback {
+  percentage: number;
+  release_days: number;
+}
+
 export interface ExtendDueDateOption {
   number_of_days: number;
   amount: number;
@@ -35,6 +60,18 @@ export interface MerchantSettings {
   payments_replay_consumed_token: boolean;
   /** Hosted Payment Page: the playground's daily distribution limits (20 SMS, 100 e-mails), 429 beyond them. */
   hpp_distribution_limits: boolean;
+  /** Settlements: Klarna's fee on captures, per currency (a currency not listed pays none). */
+  settlement_fees: Record<string, SettlementFee>;
+  /** VAT on Klarna's fees, hundredths of a percent (2500 = 25 %). */
+  settlement_fee_vat_rate: number;
+  /** Whether a refund gives back the percentage fee of what it refunds (FEE_REFUND). */
+  settlement_fee_refund: boolean;
+  settlement_payout_schedule: PayoutSchedule;
+  /** NET: fees are taken from the payout; GROSS_FEE: fees get a payout of their own next to each one; GROSS: fees are collected monthly. */
+  settlement_type: SettlementType;
+  settlement_holdback: Holdback;
+  /** Days after the capture that a dispute asked for by test data is decided (lost). */
+  settlement_dispute_days: number;
 }
 
 export const DEFAULT_SETTINGS: MerchantSettings = {
@@ -51,6 +88,29 @@ export const DEFAULT_SETTINGS: MerchantSettings = {
   payment_method_categories: ['klarna'],
   payments_replay_consumed_token: true,
   hpp_distribution_limits: false,
+  settlement_fees: {
+    AUD: { percentage: 299, fixed: 30 },
+    CAD: { percentage: 299, fixed: 30 },
+    CHF: { percentage: 299, fixed: 35 },
+    CZK: { percentage: 299, fixed: 800 },
+    DKK: { percentage: 299, fixed: 250 },
+    EUR: { percentage: 299, fixed: 35 },
+    GBP: { percentage: 299, fixed: 20 },
+    HUF: { percentage: 299, fixed: 10000 },
+    MXN: { percentage: 299, fixed: 500 },
+    NOK: { percentage: 299, fixed: 300 },
+    NZD: { percentage: 299, fixed: 30 },
+    PLN: { percentage: 299, fixed: 100 },
+    RON: { percentage: 299, fixed: 150 },
+    SEK: { percentage: 299, fixed: 300 },
+    USD: { percentage: 299, fixed: 30 },
+  },
+  settlement_fee_vat_rate: 2500,
+  settlement_fee_refund: true,
+  settlement_payout_schedule: { frequency: 'daily', weekday: 'monday', interval_days: 7, delay_days: 7 },
+  settlement_type: 'NET',
+  settlement_holdback: { percentage: 0, release_days: 90 },
+  settlement_dispute_days: 14,
 };
 
 export interface Merchant {
@@ -61,7 +121,22 @@ export interface Merchant {
 }
 
 export function parseSettings(json: string): MerchantSettings {
-  return { ...DEFAULT_SETTINGS, ...(JSON.parse(json) as Partial<MerchantSettings>) };
+  return mergeSettings(DEFAULT_SETTINGS, JSON.parse(json) as Partial<MerchantSettings>);
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Settings with a change applied: a setting that is an object (fees per currency, the payout
+ * schedule) takes the keys given and keeps the others; any other setting is replaced.
+ */
+export function mergeSettings(settings: MerchantSettings, change: Partial<MerchantSettings>): MerchantSettings {
+  const merged: Record<string, unknown> = { ...settings };
+  for (const [key, value] of Object.entries(change)) {
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? { ...current, ...value } : value;
+  }
+  return merged as unknown as MerchantSettings;
 }
 
 export async function findMerchantById(db: Executor, merchantId: string): Promise<Merchant | undefined> {

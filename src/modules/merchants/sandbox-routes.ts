@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { App, ModuleDeps } from '../../platform/app.js';
 import { merchantOf } from '../../platform/http/write.js';
-import { DEFAULT_SETTINGS, findMerchantById } from './merchant.js';
+import { DEFAULT_SETTINGS, findMerchantById, mergeSettings } from './merchant.js';
 import { SettingsBody } from './schemas.js';
 
 export function registerMerchantSandboxRoutes(app: App, deps: ModuleDeps): void {
@@ -20,7 +20,7 @@ export function registerMerchantSandboxRoutes(app: App, deps: ModuleDeps): void 
 
   app.patch('/sandbox/v1/settings', { config: { validationStyle: 'bad_value' }, schema: { body: SettingsBody } }, async (request) => {
     const merchant = await merchantFor(request);
-    const settings = { ...merchant.settings, ...request.body };
+    const settings = mergeSettings(merchant.settings, request.body as Partial<typeof merchant.settings>);
     await db.kysely
       .updateTable('merchants')
       .set({ settings: JSON.stringify(settings), updated_at: Date.now() })

@@ -3,10 +3,12 @@ import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { MAX_AMOUNT, StringEnum } from '../../kernel/schemas.js';
 import { CATEGORY_IDENTIFIERS } from '../payments/session.js';
-import { RELEASE_STATUSES } from './merchant.js';
+import { PAYOUT_FREQUENCIES, RELEASE_STATUSES, SETTLEMENT_TYPES, WEEKDAYS } from './merchant.js';
 
 const CATEGORY_IDENTIFIERS_TUPLE = CATEGORY_IDENTIFIERS as unknown as readonly string[];
 const opt = Type.Optional;
+/** Hundredths of a percent, as Klarna writes tax rates (2500 = 25 %). */
+const Rate = Type.Integer({ minimum: 0, maximum: 10000 });
 
 export const SettingsBody = Type.Object(
   {
@@ -24,6 +26,31 @@ export const SettingsBody = Type.Object(
     payment_method_categories: opt(Type.Array(StringEnum(CATEGORY_IDENTIFIERS_TUPLE), { minItems: 1, maxItems: 6, uniqueItems: true })),
     payments_replay_consumed_token: opt(Type.Boolean()),
     hpp_distribution_limits: opt(Type.Boolean()),
+    settlement_fees: opt(
+      Type.Record(
+        Type.String({ pattern: '^[A-Z]{3}$' }),
+        Type.Object({ percentage: Rate, fixed: Type.Integer({ minimum: 0, maximum: MAX_AMOUNT }) }, { additionalProperties: false }),
+        { maxProperties: 50, additionalProperties: false },
+      ),
+    ),
+    settlement_fee_vat_rate: opt(Rate),
+    settlement_fee_refund: opt(Type.Boolean()),
+    settlement_payout_schedule: opt(
+      Type.Object(
+        {
+          frequency: opt(StringEnum(PAYOUT_FREQUENCIES)),
+          weekday: opt(StringEnum(WEEKDAYS)),
+          interval_days: opt(Type.Integer({ minimum: 1, maximum: 366 })),
+          delay_days: opt(Type.Integer({ minimum: 0, maximum: 366 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    settlement_type: opt(StringEnum(SETTLEMENT_TYPES)),
+    settlement_holdback: opt(
+      Type.Object({ percentage: opt(Rate), release_days: opt(Type.Integer({ minimum: 0, maximum: 3650 })) }, { additionalProperties: false }),
+    ),
+    settlement_dispute_days: opt(Type.Integer({ minimum: 0, maximum: 366 })),
   },
   { additionalProperties: false },
 );

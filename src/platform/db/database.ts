@@ -14,6 +14,7 @@ import * as m0002 from '../../../migrations/0002_payments.js';
 import * as m0003 from '../../../migrations/0003_checkout.js';
 import * as m0004 from '../../../migrations/0004_callbacks_failed_index.js';
 import * as m0005 from '../../../migrations/0005_hpp_and_messages.js';
+import * as m0006 from '../../../migrations/0006_settlements.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -257,6 +258,7 @@ const migrations: Record<string, Migration> = {
   '0003_checkout': m0003,
   '0004_callbacks_failed_index': m0004,
   '0005_hpp_and_messages': m0005,
+  '0006_settlements': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

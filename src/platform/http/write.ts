@@ -29,7 +29,7 @@ export interface WriteContext<Settings> {
   /** Base of absolute URLs (`Location`, redirect URLs); read per write, as it is known only once listening. */
   publicUrl: string;
   /** States a fact in this transaction; the rules other modules declared for it run here (platform/module.ts). */
-  announce(type: string, subjectId: string): Promise<void>;
+  announce(type: string, subjectId: string, data?: unknown): Promise<void>;
 }
 
 /** Who writes, under which correlation id and idempotency key. */
@@ -84,7 +84,7 @@ export function writePipeline<Settings, Extra extends object = object>(
       { merchantId: write.merchantId, idempotencyKey: write.idempotencyKey, correlationId: write.correlationId, replayErrors: (json) => reader.replaysErrors(reader.parse(json)) },
       ({ sql, now, settingsJson }) => {
         const merchantId = write.merchantId;
-        const announce = (type: string, subjectId: string) => reactions.announce(sql, { type, merchantId, subjectId, now });
+        const announce = (type: string, subjectId: string, data?: unknown) => reactions.announce(sql, { type, merchantId, subjectId, now, data });
         return operation({ ...extra, db, sql, now, merchantId, settings: reader.parse(settingsJson), publicUrl: config.publicUrl, announce });
       },
     );

@@ -3,7 +3,8 @@ import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { newId } from '../../../platform/ids.js';
 import { lineTotalErrors, sumTotals } from '../../../kernel/order-lines.js';
 import { badLines, captureNotAllowed } from '../errors.js';
-import { ORDER_ACKNOWLEDGED } from '../facts.js';
+import { ORDER_ACKNOWLEDGED, ORDER_CAPTURED, orderMoneyFacts } from '../facts.js';
+import type { CapturedFact } from '../facts.js';
 import { recordCaptureEmail } from '../messages.js';
 import type { CaptureRecord, OrderRecord } from '../order.js';
 import { assertTransition, statusAfterCapture } from '../order.js';
@@ -86,6 +87,14 @@ export async function createCapture(ctx: OperationContext, orderId: string, body
   );
   // The first capture acknowledges the order (§1.3).
   if (wasUnacknowledged) await ctx.announce(ORDER_ACKNOWLEDGED, order.order_id);
+  const captured: CapturedFact = {
+    order: orderMoneyFacts(order),
+    capture_id: capture.capture_id,
+    captured_amount: capture.captured_amount,
+    reference: capture.reference,
+    captured_at: capture.captured_at,
+  };
+  await ctx.announce(ORDER_CAPTURED, order.order_id, captured);
   // Klarna e-mails the shopper the invoice or payment instruction (kept in the sandbox's inbox).
   await recordCaptureEmail(ctx.sql, order, capture, 'order.capture', ctx.now);
   const location = `${orderUrl(ctx, order.order_id)}/captures/${capture.capture_id}`;

@@ -6,6 +6,8 @@ import type { OrderLine } from '../../../kernel/schemas.js';
 import { badLines, refundNotAllowed } from '../errors.js';
 import type { CaptureRecord, OrderAggregate, RefundAllocation, RefundRecord } from '../order.js';
 import { RETURN_FEE_COUNTRIES } from '../order.js';
+import { ORDER_REFUNDED, orderMoneyFacts } from '../facts.js';
+import type { RefundedFact } from '../facts.js';
 import { insertRefund, updateCapture, updateOrder } from '../order.repository.js';
 import type { RefundBody } from '../schemas.js';
 import type { OperationContext } from '../../merchants/writes.js';
@@ -100,6 +102,18 @@ export async function createRefund(ctx: OperationContext, orderId: string, body:
   }
   // Refunds never change the order status (§1.3: OM has no REFUNDED status).
   await updateOrder(ctx.sql, order, { refunded_amount: order.refunded_amount + refund.refunded_amount }, ctx.now);
+  const first = order.captures.find((c) => c.capture_id === refund.allocations[0]?.capture_id);
+  const refunded: RefundedFact = {
+    order: orderMoneyFacts(order),
+    refund_id: refund.refund_id,
+    refunded_amount: refund.refunded_amount,
+    return_fee: -lines.filter((l) => l.type === 'return_fee').reduce((sum, l) => sum + l.total_amount, 0),
+    reference: refund.reference,
+    capture_id: first?.capture_id ?? null,
+    capture_date: first?.captured_at ?? null,
+    refunded_at: refund.refunded_at,
+  };
+  await ctx.announce(ORDER_REFUNDED, order.order_id, refunded);
   const location = `${orderUrl(ctx, order.order_id)}/refunds/${refund.refund_id}`;
   return { status: 201, headers: { location, 'refund-id': refund.refund_id } };
 }

@@ -2,6 +2,8 @@
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { recordEvent } from '../../../platform/events.js';
 import { notAllowed } from '../errors.js';
+import { CAPTURE_DUE_DATE_EXTENDED, orderMoneyFacts } from '../facts.js';
+import type { DueDateExtendedFact } from '../facts.js';
 import { dueDateOptions } from '../order.js';
 import { updateCapture } from '../order.repository.js';
 import type { ExtendDueDateBody } from '../schemas.js';
@@ -27,5 +29,14 @@ export async function extendDueDate(ctx: OperationContext, orderId: string, capt
     payload: { capture_id: capture.capture_id, number_of_days: chosen.number_of_days, fee: chosen.amount, currency: order.purchase_currency },
     created_at: ctx.now,
   });
+  const extended: DueDateExtendedFact = {
+    order: orderMoneyFacts(order),
+    capture_id: capture.capture_id,
+    captured_at: capture.captured_at,
+    number_of_days: chosen.number_of_days,
+    fee: chosen.amount,
+    extended_at: ctx.now,
+  };
+  await ctx.announce(CAPTURE_DUE_DATE_EXTENDED, order.order_id, extended);
   return { status: 204 };
 }
