@@ -158,6 +158,14 @@ for (const dialect of await availableDialects()) {
           assert.equal(Number(order.capture_count), captures.length);
           assert.equal(captures.reduce((s, c) => s + Number(c.refunded_amount), 0), refundedSum, 'refunds are allocated to captures in full');
           assert.ok(capturedSum <= Number(order.order_amount) && refundedSum <= capturedSum);
+          // Settlements booked every capture and refund that happened, and only those (same transaction).
+          const booked = await db.kysely.selectFrom('settlement_transactions').select(['type', 'detailed_type', 'amount', 'capture_id', 'refund_id']).where('order_id', '=', orderId).execute();
+          const sales = booked.filter((b) => b.type === 'SALE');
+          const returns = booked.filter((b) => b.type === 'RETURN');
+          assert.equal(sales.length, captures.length, `order ${orderId}: one SALE per capture`);
+          assert.equal(sales.reduce((s, b) => s + Number(b.amount), 0), capturedSum, `order ${orderId}: Σ SALE = Σ captures`);
+          assert.equal(returns.length, refunds.length, `order ${orderId}: one RETURN per refund`);
+          assert.equal(returns.reduce((s, b) => s + Number(b.amount), 0), refundedSum, `order ${orderId}: Σ RETURN = Σ refunds`);
         }
         const completed = await db.kysely.selectFrom('checkout_orders').select('order_id').where('status', '=', 'checkout_complete').execute();
         for (const { order_id } of completed) {
