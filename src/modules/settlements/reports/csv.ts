@@ -1,23 +1,19 @@
 /**
  * The CSV reports (payout, or every payout of a period, with their transactions): one row per
  * transaction under a header of Klarna's column names, each row with its payout's reference, date
- * and totals, RFC 4180 quoting (csv-stringify). Amounts are decimals in the currency's major unit,
- * as Klarna's settlement files write them. The rows are streamed as the batches are read.
+ * and totals, RFC 4180 (CRLF records; a field with a comma, a quote or any line break is quoted,
+ * quotes doubled). Amounts are decimals in the currency's major unit, as Klarna's settlement files
+ * write them. The rows are streamed as the batches are read, no faster than the client takes them.
  */
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { stringify } from 'csv-stringify';
 import { toIso } from '../../../platform/clock.js';
 import type { Totals } from '../settlement.js';
 import type { PayoutRecord, TransactionRow } from '../settlement.repository.js';
 import { presentTransaction } from '../schemas.js';
+import { decimal } from './format.js';
 import type { Report } from './report.js';
-
-/** Minor units as a decimal of the major unit: 123456 → "1234.56", −5 → "-0.05". */
-export function decimal(minor: number): string {
-  const sign = minor < 0 ? '-' : '';
-  const abs = Math.abs(minor);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}
 
 const TOTAL_COLUMNS: readonly (keyof Totals)[] = [
   'sale_amount',
@@ -100,15 +96,23 @@ async function* rows(report: Report): AsyncGenerator<string[]> {
   const payouts = new Map(report.payouts.map((p) => [p.payment_reference, payoutCells(p)]));
   for await (const batch of report.transactions()) {
     for (const row of batch) {
-      yield [...(payouts.get(row.payment_reference ?? '') ?? []), ...transactionCells(row, report.publicUrl)];
+      const payout = payouts.get(row.payment_reference ?? '');
+      // Cells are positional: a row without its payout's cells would shift every column.
+      if (!payout) throw new Error(`transaction ${row.seq} belongs to no payout of the report (${row.payment_reference ?? 'unpaid'})`);
+      yield [...payout, ...transactionCells(row, report.publicUrl)];
     }
+    // Let other requests run between batches, however fast the client reads.
+    await nextTurn();
   }
 }
 
+/**
+ * The CSV as a stream. Nothing is read before the client reads (Readable.from pulls the batches on
+ * demand and the stringifier holds back while its output is full); an error while reading destroys
+ * the file with that error, and a client that goes away ends the reading (pipeline).
+ */
 export function csvReport(report: Report): Readable {
-  const csv = stringify({ header: true, columns: [...CSV_COLUMNS], eof: true, record_delimiter: 'windows' });
-  // pipeline-like wiring: the generator is read only as fast as the client takes the file.
-  const source = Readable.from(rows(report));
-  source.on('error', (error) => csv.destroy(error));
-  return source.pipe(csv);
+  // RFC 4180 quotes fields with line breaks; csv-stringify alone quotes only the record delimiter (CRLF), not a bare LF or CR.
+  const csv = stringify({ header: true, columns: [...CSV_COLUMNS], eof: true, record_delimiter: 'windows', quoted_match: /[\r\n]/ });
+  return pipeline(Readable.from(rows(report)), csv, () => undefined);
 }
