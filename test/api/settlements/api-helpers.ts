@@ -1,5 +1,6 @@
 /** Shared steps of the Settlements API tests: money events through Order Management, and reading what they booked. */
 import assert from 'node:assert/strict';
+import type { Totals } from '../../../src/modules/settlements/settlement.js';
 import type { RequestOptions, TestApp } from '../../helpers/harness.js';
 
 export const DAY = 86_400;
@@ -37,7 +38,7 @@ export interface Payout {
   merchant_settlement_type: string;
   merchant_id: string;
   transactions: string;
-  totals: Record<string, number>;
+  totals: Totals;
 }
 
 type Auth = RequestOptions['auth'];

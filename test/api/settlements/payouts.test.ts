@@ -19,8 +19,8 @@ const midnightAfter = (ms: number) => (Math.floor(ms / MS_PER_DAY) + 1) * MS_PER
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The formula, from the totals (what a merchant's reconciliation does). */
-function settlementOf(t: Record<string, number>): number {
-  const v = (k: string) => t[k] ?? NaN;
+function settlementOf(t: Payout['totals']): number {
+  const v = (k: keyof Payout['totals']) => t[k];
   return (
     v('sale_amount') - v('return_amount') - v('reversal_amount') - v('fee_amount') + v('fee_correction_amount') + v('commission_amount') - v('tax_amount') -
     v('charge_amount') + v('credit_amount') - v('repay_amount') - v('holdback_amount') + v('release_amount') + v('fee_refund_amount')
