@@ -89,7 +89,7 @@ export async function openDispute(sql: Sql, merchantId: string, open: OpenDisput
 
 /** Decides an open dispute (the caller holds its row); a lost one books its reversal. */
 export async function decide(sql: Sql, dispute: DisputeRow, outcome: 'WON' | 'LOST', now: number): Promise<DisputeRow> {
-  await decideDispute(sql, dispute.dispute_id, outcome, now);
+  await decideDispute(sql, dispute.dispute_id, outcome, now, dispute.merchant_protection);
   if (outcome === 'LOST') {
     const data = JSON.parse(dispute.booking) as DisputeBookingData;
     const settings = await merchantSettings(sql, dispute.merchant_id);

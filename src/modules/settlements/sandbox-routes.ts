@@ -16,10 +16,14 @@ import { disputesOfOrder, findDispute } from './settlement.repository.js';
 export function registerSettlementsSandboxRoutes(app: App, deps: ModuleDeps): void {
   const { db, clock } = deps;
   const config = { validationStyle: 'bad_value' as const };
+  // These bodies are all optional: a request without one reads as `{}` (validated as such).
+  const optionalBody = async (request: { body: unknown }) => {
+    request.body ??= {};
+  };
 
-  app.post('/sandbox/v1/settlements/payouts/run', { config, schema: { body: PayoutRunBody } }, async (request) => {
+  app.post('/sandbox/v1/settlements/payouts/run', { config, preValidation: optionalBody, schema: { body: PayoutRunBody } }, async (request) => {
     const merchantId = merchantOf(request).merchant_id;
-    const payouts = await runMerchantPayouts(db, merchantId, await clock.now(), request.body?.immediately ?? false);
+    const payouts = await runMerchantPayouts(db, merchantId, (sql) => clock.now(sql), request.body.immediately ?? false);
     return { payouts: payouts.map((p) => presentPayout(p, deps.config.publicUrl)) };
   });
 
@@ -55,7 +59,7 @@ export function registerSettlementsSandboxRoutes(app: App, deps: ModuleDeps): vo
     ['win', 'WON'],
     ['lose', 'LOST'],
   ] as const) {
-    app.post(`/sandbox/v1/settlements/disputes/:dispute_id/${action}`, { config, schema: { params: DisputeParams, body: DisputeOutcomeBody } }, async (request) => {
+    app.post(`/sandbox/v1/settlements/disputes/:dispute_id/${action}`, { config, preValidation: optionalBody, schema: { params: DisputeParams, body: DisputeOutcomeBody } }, async (request) => {
       const merchantId = merchantOf(request).merchant_id;
       return presentDispute(
         await db.transaction(async (sql) => {
@@ -63,7 +67,7 @@ export function registerSettlementsSandboxRoutes(app: App, deps: ModuleDeps): vo
           const dispute = await findDispute(sql, db.forUpdate, merchantId, request.params.dispute_id);
           if (!dispute) throw disputeNotFound();
           if (dispute.status !== 'OPEN') throw disputeDecided(dispute.status);
-          const protection = request.body?.merchant_protection;
+          const protection = request.body.merchant_protection;
           return decide(sql, protection === undefined ? dispute : { ...dispute, merchant_protection: protection ? 1 : 0 }, outcome, now);
         }),
       );

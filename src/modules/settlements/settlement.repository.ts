@@ -323,8 +323,8 @@ export async function disputesOfOrder(sql: Sql, merchantId: string, orderId: str
   return sql.all<DisputeRow>(`select ${DISPUTE_COLUMNS} from settlement_disputes where merchant_id = ? and order_id = ? order by opened_at, dispute_id`, [merchantId, orderId]);
 }
 
-export async function decideDispute(sql: Sql, disputeId: string, status: 'WON' | 'LOST', at: number): Promise<void> {
-  await sql.run("update settlement_disputes set status = ?, decided_at = ? where dispute_id = ? and status = 'OPEN'", [status, at, disputeId]);
+export async function decideDispute(sql: Sql, disputeId: string, status: 'WON' | 'LOST', at: number, merchantProtection: number): Promise<void> {
+  await sql.run("update settlement_disputes set status = ?, decided_at = ?, merchant_protection = ? where dispute_id = ? and status = 'OPEN'", [status, at, merchantProtection, disputeId]);
 }
 
 /** Open disputes whose decision date has come (test data), across merchants. */
