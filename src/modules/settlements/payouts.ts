@@ -23,6 +23,9 @@ import {
   sumsByType,
 } from './settlement.repository.js';
 
+/** The (sandbox) time, read in the payout's transaction. */
+export type ReadNow = (sql: Sql) => Promise<number>;
+
 /**
  * The payouts of one date: what is payable by `cutoff` (the payout date itself on schedule), per
  * currency and stream.
@@ -51,10 +54,14 @@ async function payOut(sql: Sql, merchantId: string, settings: MerchantSettings, 
   return made;
 }
 
-/** Every payout date of the merchant's that has come, in order. */
-async function payOutDue(db: Db, sql: Sql, merchantId: string, now: number): Promise<PayoutRecord[]> {
+/**
+ * Every payout date of the merchant's that has come, in order. `now` is read once the schedule row
+ * is held, so payouts are dated in the order they are built, whoever waited for the row.
+ */
+async function payOutDue(db: Db, sql: Sql, merchantId: string, readNow: ReadNow): Promise<{ made: PayoutRecord[]; now: number }> {
   let next = await lockSchedule(sql, db.forUpdate, merchantId);
-  if (next === undefined || next > now) return [];
+  const now = await readNow(sql);
+  if (next === undefined || next > now) return { made: [], now };
   const settings = await merchantSettings(sql, merchantId);
   const schedule = settings.settlement_payout_schedule;
   const made: PayoutRecord[] = [];
@@ -63,14 +70,17 @@ async function payOutDue(db: Db, sql: Sql, merchantId: string, now: number): Pro
     next = nextPayoutDate(schedule, next);
   }
   await setNextPayout(sql, merchantId, next);
-  return made;
+  return { made, now };
 }
 
-/** The background step: every merchant whose payout date has come (each in its own transaction). */
+/**
+ * The background step: every merchant whose payout date has come (each in its own transaction).
+ * Its `now` may be older than a run's that built payouts meanwhile; it only builds dates up to it.
+ */
 export async function runDuePayouts(db: Db, now: number): Promise<PayoutRecord[]> {
   const made: PayoutRecord[] = [];
   for (const merchantId of await dueSchedules(db.read, now)) {
-    made.push(...(await db.transaction((sql) => payOutDue(db, sql, merchantId, now))));
+    made.push(...(await db.transaction(async (sql) => (await payOutDue(db, sql, merchantId, async () => now)).made)));
   }
   return made;
 }
@@ -79,9 +89,9 @@ export async function runDuePayouts(db: Db, now: number): Promise<PayoutRecord[]
  * The sandbox's run: the merchant's due payouts, and with `immediately` one more payout now of
  * everything not yet paid out, whatever its delay (fees included, for every settlement type).
  */
-export async function runMerchantPayouts(db: Db, merchantId: string, now: number, immediately: boolean): Promise<PayoutRecord[]> {
+export async function runMerchantPayouts(db: Db, merchantId: string, readNow: ReadNow, immediately: boolean): Promise<PayoutRecord[]> {
   return db.transaction(async (sql) => {
-    const made = await payOutDue(db, sql, merchantId, now);
+    const { made, now } = await payOutDue(db, sql, merchantId, readNow);
     if (!immediately) return made;
     const settings = await merchantSettings(sql, merchantId);
     const streams = settings.settlement_type === 'NET' ? [{ types: 'all' as const }] : [{ types: 'sales' as const }, { types: 'fees' as const }];
