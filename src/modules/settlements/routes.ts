@@ -11,6 +11,7 @@ import { payoutNotFound } from './errors.js';
 import { pagination, parseCurrency, parseDate, parseOptionalDate, parsePage } from './query.js';
 import { csvReport } from './reports/csv.js';
 import { pdfReport } from './reports/pdf.js';
+import { REPORT_BATCH_SIZE } from './reports/report.js';
 import type { Report } from './reports/report.js';
 import {
   PaymentReferenceQuery,
@@ -72,7 +73,7 @@ export function registerSettlementsRoutes(app: App, deps: ModuleDeps): void {
     const merchantId = merchantOf(request).merchant_id;
     const payout = await findPayout(db.read, merchantId, paymentReference);
     if (!payout) throw payoutNotFound(paymentReference);
-    return { merchantId, kind: 'payout', payouts: [payout], transactions: () => transactionsOfPayouts(db.read, merchantId, [paymentReference]), publicUrl: publicUrl() };
+    return { merchantId, kind: 'payout', payouts: [payout], transactions: () => transactionsOfPayouts(db.read, merchantId, [paymentReference], REPORT_BATCH_SIZE), publicUrl: publicUrl() };
   };
 
   const summaryReport = async (request: FastifyRequest, q: { start_date: string; end_date: string }): Promise<Report> => {
@@ -80,7 +81,7 @@ export function registerSettlementsRoutes(app: App, deps: ModuleDeps): void {
     const period = { start: parseDate('start_date', q.start_date), end: parseDate('end_date', q.end_date) };
     const payouts = await payoutsInPeriod(db.read, merchantId, period);
     const references = payouts.map((p) => p.payment_reference);
-    return { merchantId, kind: 'summary', payouts, period, transactions: () => transactionsOfPayouts(db.read, merchantId, references), publicUrl: publicUrl() };
+    return { merchantId, kind: 'summary', payouts, period, transactions: () => transactionsOfPayouts(db.read, merchantId, references, REPORT_BATCH_SIZE), publicUrl: publicUrl() };
   };
 
   const sendFile = (reply: FastifyReply, type: string, fileName: string, body: Readable) =>

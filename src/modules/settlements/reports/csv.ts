@@ -5,9 +5,9 @@
  * quotes doubled). Amounts are decimals in the currency's major unit, as Klarna's settlement files
  * write them. The rows are streamed as the batches are read, no faster than the client takes them.
  */
-import { Readable, pipeline } from 'node:stream';
+import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { stringify } from 'csv-stringify';
+import { stringify } from 'csv-stringify/sync';
 import { toIso } from '../../../platform/clock.js';
 import type { Totals } from '../settlement.js';
 import type { PayoutRecord, TransactionRow } from '../settlement.repository.js';
@@ -92,27 +92,33 @@ function transactionCells(row: TransactionRow, publicUrl: string): string[] {
   });
 }
 
-async function* rows(report: Report): AsyncGenerator<string[]> {
+/** csv-stringify's options: CRLF records, and RFC 4180's quoting of any line break (alone, it quotes only CRLF, not a bare LF or CR). */
+const FORMAT = { record_delimiter: 'windows', quoted_match: /[\r\n]/, eof: true } as const;
+/** Records per chunk of the file (about 40 KB): few writes to the socket, little held at a time. */
+const CHUNK_RECORDS = 100;
+
+async function* chunks(report: Report): AsyncGenerator<Buffer> {
+  yield Buffer.from(stringify([[...CSV_COLUMNS]], FORMAT));
   const payouts = new Map(report.payouts.map((p) => [p.payment_reference, payoutCells(p)]));
+  const record = (row: TransactionRow): string[] => {
+    const payout = payouts.get(row.payment_reference ?? '');
+    // Cells are positional: a row without its payout's cells would shift every column.
+    if (!payout) throw new Error(`transaction ${row.seq} belongs to no payout of the report (${row.payment_reference ?? 'unpaid'})`);
+    return [...payout, ...transactionCells(row, report.publicUrl)];
+  };
   for await (const batch of report.transactions()) {
-    for (const row of batch) {
-      const payout = payouts.get(row.payment_reference ?? '');
-      // Cells are positional: a row without its payout's cells would shift every column.
-      if (!payout) throw new Error(`transaction ${row.seq} belongs to no payout of the report (${row.payment_reference ?? 'unpaid'})`);
-      yield [...payout, ...transactionCells(row, report.publicUrl)];
-    }
+    for (let i = 0; i < batch.length; i += CHUNK_RECORDS) yield Buffer.from(stringify(batch.slice(i, i + CHUNK_RECORDS).map(record), FORMAT));
     // Let other requests run between batches, however fast the client reads.
     await nextTurn();
   }
 }
 
 /**
- * The CSV as a stream. Nothing is read before the client reads (Readable.from pulls the batches on
- * demand and the stringifier holds back while its output is full); an error while reading destroys
- * the file with that error, and a client that goes away ends the reading (pipeline).
+ * The CSV as a byte stream. Nothing is read before the client reads, and no more than the
+ * stream's 64 KiB ahead of it (Readable.from asks for the next chunk only while there is room); an
+ * error while reading destroys the stream with that error, and a client that goes away (the stream
+ * destroyed) ends the reading of the batches.
  */
 export function csvReport(report: Report): Readable {
-  // RFC 4180 quotes fields with line breaks; csv-stringify alone quotes only the record delimiter (CRLF), not a bare LF or CR.
-  const csv = stringify({ header: true, columns: [...CSV_COLUMNS], eof: true, record_delimiter: 'windows', quoted_match: /[\r\n]/ });
-  return pipeline(Readable.from(rows(report)), csv, () => undefined);
+  return Readable.from(chunks(report), { objectMode: false, highWaterMark: 64 * 1024 });
 }
