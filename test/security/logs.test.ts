@@ -2,7 +2,7 @@
  * Secrets stay out of the logs. A real server process at LOG_LEVEL=trace (the most it ever writes)
  * on a SQLite file runs a full purchase of every kind: a Payments session authorized in the sandbox,
  * its order captured and refunded; a Checkout order completed through the sandbox, its push
- * delivered; a customer-token order; the shopper pages' token-authenticated reads; requests with
+ * delivered; a customer-token order; the payout of it all with its reports and a dispute; the shopper pages' token-authenticated reads; requests with
  * wrong credentials; a card number in line names and merchant data. Everything the process wrote is
  * then searched: no password, no Authorization header or Basic credentials, no card number, no
  * shopper token; and every request's correlation id is there.
@@ -152,6 +152,24 @@ describe('secrets in logs', () => {
       merchant_data: `card ${PAN}`,
     });
     assert.equal(tokenOrder.status, 200, tokenOrder.text);
+
+    // Settlements: the payouts of all this, a payout's transactions and reports, and a dispute.
+    const run = await send('POST', '/sandbox/v1/settlements/payouts/run', { immediately: true });
+    assert.equal(run.status, 200, run.text);
+    const payoutReference = String(run.json().payouts[0].payment_reference);
+    for (const read of [
+      `/settlements/v1/payouts/${payoutReference}`,
+      `/settlements/v1/transactions?payment_reference=${payoutReference}`,
+      `/settlements/v1/reports/payout-with-transactions?payment_reference=${payoutReference}`,
+      `/settlements/v1/reports/payout?payment_reference=${payoutReference}`,
+      '/settlements/v1/payouts/summary?start_date=2000-01-01&end_date=2100-01-01',
+    ]) {
+      assert.equal((await send('GET', read)).status, 200, read);
+    }
+    const captured = await send('GET', orderPath);
+    const dispute = await send('POST', '/sandbox/v1/settlements/disputes', { order_id: placed.json().order_id, capture_id: captured.json().captures[0].capture_id });
+    assert.equal(dispute.status, 201, dispute.text);
+    assert.equal((await send('POST', `/sandbox/v1/settlements/disputes/${dispute.json().dispute_id}/lose`, {})).status, 200);
 
     // Wrong credentials of every kind, and a refused body holding the card number.
     for (const authorization of [
