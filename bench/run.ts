@@ -16,13 +16,20 @@
  *   starts, reading 100 000 of them, against a reference database that holds only the 100 000 orders
  *   it reads (the same workload; only the size differs), and against 10 orders that the document
  *   cache always holds; the server's memory after each load.
+ * - reports: the Settlements reports of a payout of BENCH_REPORT_TRANSACTIONS (100 000) transactions
+ *   against one of a hundredth as many, in one SQLite database generated before the server starts:
+ *   the CSV on one server, then the PDF on a fresh one, BENCH_REPEATS downloads of each (not
+ *   autocannon: one at a time, read to the end), with the download time, the bytes, and the server's
+ *   memory (peak anonymous RSS sampled during the downloads, VmHWM after them); then a download whose
+ *   reader stalls for 2 s. The goal is flat memory: 100× the transactions may not grow the peak by
+ *   GOALS.reportPeakGrowthMiB.
  *
  * Exit status: 0 when every request answered 2xx (a missed goal is reported, not failed); 1 when a
  * server failed or any response was non-2xx, an error or a timeout.
  *
- * Environment: BENCH_SCENARIOS (base,pg,large), BENCH_DURATION (seconds per run, default 10),
+ * Environment: BENCH_SCENARIOS (base,pg,large,reports), BENCH_DURATION (seconds per run, default 10),
  * BENCH_REPEATS (default 3), BENCH_WARMUP (seconds, default 2), BENCH_CONNECTIONS (default 32),
- * BENCH_LARGE_ORDERS (default 1000000), BENCH_POSTGRES_URL (default
+ * BENCH_LARGE_ORDERS (default 1000000), BENCH_REPORT_TRANSACTIONS (default 100000), BENCH_POSTGRES_URL (default
  * postgres://postgres@127.0.0.1:5432/postgres; the run creates and drops a database there).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -38,6 +45,8 @@ import { AUTH, MAX_AMOUNT, MERCHANT, orderBody } from './fixtures.js';
 import { generateOrderDatabase } from './large-database.js';
 import { POSTGRES_URL, createDatabase, postgresUnavailable } from './postgres.js';
 import type { BenchDatabase } from './postgres.js';
+import { generateSettlementDatabase } from './settlement-database.js';
+import type { GeneratedPayout } from './settlement-database.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
@@ -52,6 +61,9 @@ const DURATION_S = envInt('BENCH_DURATION', 10);
 const REPEATS = envInt('BENCH_REPEATS', 3);
 const WARMUP_S = envInt('BENCH_WARMUP', 2);
 const LARGE_ORDERS = envInt('BENCH_LARGE_ORDERS', 1_000_000);
+/** Transactions of the large payout of the reports group; the reference payout has a hundredth of them. */
+const REPORT_TRANSACTIONS = envInt('BENCH_REPORT_TRANSACTIONS', 100_000);
+const REPORT_REFERENCE = Math.max(1, Math.round(REPORT_TRANSACTIONS / 100));
 /** Captures per order the create-capture scenarios aim to stay under (orders are rotated). */
 const CAPTURES_PER_ORDER = 20;
 /** Orders in the smallest database: so few that the document cache always holds them all. */
@@ -63,7 +75,7 @@ const CACHED_ORDERS = 10;
  */
 const READ_ORDERS = 10 * DOCUMENT_CACHE_MAX_ENTRIES;
 
-const GROUPS = ['base', 'pg', 'large'] as const;
+const GROUPS = ['base', 'pg', 'large', 'reports'] as const;
 type Group = (typeof GROUPS)[number];
 const SELECTED = ((): Set<Group> => {
   const raw = process.env.BENCH_SCENARIOS;
@@ -74,7 +86,7 @@ const SELECTED = ((): Set<Group> => {
   return new Set(names as Group[]);
 })();
 
-const GOALS = { getOrderRatio: 0.5, createCaptureRatio: 0.2, p99Ms: 25, largeGetRatio: 0.9 };
+const GOALS = { getOrderRatio: 0.5, createCaptureRatio: 0.2, p99Ms: 25, largeGetRatio: 0.9, reportPeakGrowthMiB: 32 };
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
@@ -421,6 +433,142 @@ function rotatingGetScenario(key: string, name: string, server: Child, ids: stri
 }
 
 // ---------------------------------------------------------------------------------------------
+// Reports (group `reports`): downloads one at a time, with the server's memory sampled meanwhile
+
+/** RSS and its anonymous part from /proc (Linux), MiB; undefined elsewhere. */
+function procMemory(pid: number | undefined): { rssMiB: number; anonMiB: number } | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) / 1024;
+    return { rssMiB: kib('VmRSS'), anonMiB: kib('RssAnon') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples the process's memory every 10 ms until stopped; returns the peaks seen. */
+function sampleMemory(child: Child): () => { rssMiB: number; anonMiB: number } {
+  const peak = { rssMiB: NaN, anonMiB: NaN };
+  const sample = () => {
+    const now = procMemory(child.process.pid);
+    if (!now) return;
+    peak.rssMiB = Number.isNaN(peak.rssMiB) ? now.rssMiB : Math.max(peak.rssMiB, now.rssMiB);
+    peak.anonMiB = Number.isNaN(peak.anonMiB) ? now.anonMiB : Math.max(peak.anonMiB, now.anonMiB);
+  };
+  sample();
+  const timer = setInterval(sample, 10);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return peak;
+  };
+}
+
+type ReportFormat = 'CSV' | 'PDF';
+const REPORT_PATHS: Record<ReportFormat, string> = { CSV: 'payout-with-transactions', PDF: 'payout' };
+
+interface Download {
+  ms: number;
+  bytes: number;
+}
+
+/** Downloads a report to the end, counting its bytes, and checks it is the whole file. */
+async function downloadReport(server: Child, format: ReportFormat, payout: GeneratedPayout): Promise<Download> {
+  const started = performance.now();
+  const res = await fetch(`${server.url}/settlements/v1/reports/${REPORT_PATHS[format]}?payment_reference=${payout.payment_reference}`, { headers: { authorization: AUTH } });
+  if (res.status !== 200 || !res.body) throw new Error(`${format} report of ${payout.payment_reference} answered ${res.status}: ${await res.text()}`);
+  let bytes = 0;
+  let lineFeeds = 0;
+  let head = '';
+  let tail = '';
+  for await (const chunk of res.body) {
+    bytes += chunk.byteLength;
+    if (format === 'CSV') for (const byte of chunk) lineFeeds += byte === 0x0a ? 1 : 0;
+    else {
+      if (head.length < 5) head += Buffer.from(chunk.subarray(0, 5)).toString('latin1');
+      tail = (tail + Buffer.from(chunk.subarray(-16)).toString('latin1')).slice(-16);
+    }
+  }
+  const ms = performance.now() - started;
+  // The generated rows hold no line break of their own: one per record, the header's included.
+  if (format === 'CSV' && lineFeeds !== payout.transaction_count + 1) throw new Error(`CSV of ${payout.transaction_count} transactions has ${lineFeeds - 1} records`);
+  if (format === 'PDF' && (!head.startsWith('%PDF-') || !tail.includes('%%EOF'))) throw new Error(`PDF of ${payout.payment_reference} is not a whole PDF file`);
+  return { ms, bytes };
+}
+
+interface ReportRow {
+  format: ReportFormat;
+  /** null for the server before any report. */
+  transactions: number | null;
+  label: string;
+  medianMs: number;
+  bytes: number;
+  /** Sampled during the downloads (anonymous: the server's own memory; RSS adds SQLite's memory map of the file). */
+  peakAnonMiB: number;
+  peakRssMiB: number;
+  /** After the downloads: VmHWM (peak RSS since the start) and the heap in use. */
+  memory: Memory | undefined;
+  stalled?: boolean;
+}
+
+/**
+ * Per format, a fresh server on the generated database: its memory idle, then REPEATS downloads
+ * of the reference payout's report and REPEATS of the large one's (memory sampled during each
+ * set), then a download whose reader takes the headers and nothing more for 2 s.
+ */
+async function runReports(serve: (name: string, databaseUrl: string) => Promise<Child>, file: string, small: GeneratedPayout, large: GeneratedPayout): Promise<ReportRow[]> {
+  const rows: ReportRow[] = [];
+  for (const format of ['CSV', 'PDF'] as const) {
+    const server = await serve(`klarna-local (${format} reports)`, `sqlite:${file}`);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const idle = await measureMemory(server);
+      rows.push({ format, transactions: null, label: `${format}: server before any report`, medianMs: NaN, bytes: NaN, peakAnonMiB: idle?.anonMiB ?? NaN, peakRssMiB: idle?.rssMiB ?? NaN, memory: idle });
+      for (const payout of [small, large]) {
+        const stop = sampleMemory(server);
+        const downloads: Download[] = [];
+        for (let i = 0; i < REPEATS; i++) downloads.push(await downloadReport(server, format, payout));
+        const peak = stop();
+        const row: ReportRow = {
+          format,
+          transactions: payout.transaction_count,
+          label: `${format}, ${grouped(payout.transaction_count)} transactions`,
+          medianMs: median(downloads.map((d) => d.ms)),
+          bytes: downloads[0]?.bytes ?? NaN,
+          peakAnonMiB: peak.anonMiB,
+          peakRssMiB: peak.rssMiB,
+          memory: await measureMemory(server),
+        };
+        rows.push(row);
+        console.log(
+          `  ${row.label.padEnd(28)} ${downloads.map((d) => `${(d.ms / 1000).toFixed(2)} s`).join(', ')}  ${grouped(row.bytes)} bytes  peak anonymous ${mibOf(row.peakAnonMiB)} MiB, RSS ${mibOf(row.peakRssMiB)} MiB, VmHWM ${mibOf(row.memory?.peakMiB)} MiB`,
+        );
+      }
+      // A reader that stops after the headers: the server must not go on writing the file into its memory.
+      const before = procMemory(server.process.pid);
+      const stop = sampleMemory(server);
+      const controller = new AbortController();
+      const res = await fetch(`${server.url}/settlements/v1/reports/${REPORT_PATHS[format]}?payment_reference=${large.payment_reference}`, { headers: { authorization: AUTH }, signal: controller.signal });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const peak = stop();
+      controller.abort();
+      await res.body?.cancel().catch(() => undefined);
+      const label = `${format}, ${grouped(large.transaction_count)}, reader stalled 2 s`;
+      rows.push({ format, transactions: large.transaction_count, label, medianMs: NaN, bytes: NaN, peakAnonMiB: peak.anonMiB, peakRssMiB: peak.rssMiB, memory: await measureMemory(server), stalled: true });
+      console.log(`  ${label.padEnd(28)} status ${res.status}; anonymous ${mibOf(before?.anonMiB)} → peak ${mibOf(peak.anonMiB)} MiB while stalled`);
+      if (res.status !== 200) problems.push(`${label}: status ${res.status}`);
+      if (exited(server)) problems.push(`${server.name} died during the reports:\n${server.tail()}`);
+    } finally {
+      await server.stop();
+    }
+  }
+  return rows;
+}
+
+const mibOf = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(0));
+
+// ---------------------------------------------------------------------------------------------
 
 interface MemoryRow {
   label: string;
@@ -430,6 +578,7 @@ interface MemoryRow {
 interface Outcome {
   scenarios: Scenario[];
   memory: MemoryRow[];
+  reports: ReportRow[];
   /** Lines printed under the table (generation times, skipped groups). */
   notes: string[];
 }
@@ -448,7 +597,7 @@ async function main(): Promise<void> {
 
   const started: Child[] = [];
   const databases: BenchDatabase[] = [];
-  const outcome: Outcome = { scenarios: [], memory: [], notes: [] };
+  const outcome: Outcome = { scenarios: [], memory: [], reports: [], notes: [] };
   // Interrupted (Ctrl-C): no `finally` runs, so remove the servers, databases and files here.
   const interrupt = (signal: NodeJS.Signals) => {
     console.error(`\n${signal}: stopping the servers, dropping the run's databases`);
@@ -481,6 +630,19 @@ async function main(): Promise<void> {
         if (size.key === 'large') outcome.notes.push(line);
         generated.set(size.key, { file, sample: result.sample });
       }
+    }
+
+    let settlements: { file: string; small: GeneratedPayout; large: GeneratedPayout } | undefined;
+    if (SELECTED.has('reports')) {
+      const file = path.join(tmp, 'settlements.sqlite');
+      const result = await generateSettlementDatabase(file, [REPORT_REFERENCE, REPORT_TRANSACTIONS]);
+      const [small, large] = result.payouts;
+      if (!small || !large) throw new Error('the settlement database has not its two payouts');
+      const bytes = ['', '-wal'].reduce((sum, suffix) => sum + (fs.statSync(file + suffix, { throwIfNoEntry: false })?.size ?? 0), 0);
+      const line = `generated payouts of ${grouped(REPORT_REFERENCE)} and ${grouped(REPORT_TRANSACTIONS)} settlement transactions in ${(result.milliseconds / 1000).toFixed(1)} s (${(bytes / MiB).toFixed(0)} MiB of SQLite)`;
+      console.log(line);
+      outcome.notes.push(line);
+      settlements = { file, small, large };
     }
 
     // One database per configuration, created now so that a server without the right to create
@@ -586,6 +748,11 @@ async function main(): Promise<void> {
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
       for (const scenario of scenarios) scenario.measurements.push(await measure(scenario, DURATION_S, `run ${repeat}`, repeat === REPEATS));
     }
+    // The reports' servers start now and run alone (the others are still paused).
+    if (settlements) {
+      console.log(`\nreports: ${REPEATS} downloads each, one at a time, on a fresh server per format (SQLite ${settlements.file})`);
+      outcome.reports = await runReports(serve, settlements.file, settlements.small, settlements.large);
+    }
     for (const child of started) child.resume();
     console.log(`\nload average after: ${loadAverage()}`);
     for (const child of started) {
@@ -611,7 +778,7 @@ interface Row {
   goal: string;
 }
 
-function report({ scenarios, memory, notes }: Outcome): void {
+function report({ scenarios, memory, reports, notes }: Outcome): void {
   const byKey = new Map(scenarios.map((s) => [s.key, s]));
   const rpsOf = (key: string): number => {
     const scenario = byKey.get(key);
@@ -662,9 +829,8 @@ function report({ scenarios, memory, notes }: Outcome): void {
     row.memory
       ? [row.label, mib(row.memory.rssMiB), mib(row.memory.fileMiB), mib(row.memory.anonMiB), mib(row.memory.peakMiB), mib(row.memory.heapUsedMiB)]
       : [row.label, '—', '—', '—', '—', '—'];
-  const numeric = new Set([1, 2, 3, 4]);
 
-  const printTable = (head: string[], body: string[][]) => {
+  const printTable = (head: string[], body: string[][], numeric: ReadonlySet<number> = new Set([1, 2, 3, 4])) => {
     const table = [head, ...body];
     const widths = head.map((_, i) => Math.max(...table.map((line) => (line[i] ?? '').length)));
     const line = (values: string[]) => values.map((v, i) => (numeric.has(i) ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join('  ');
@@ -672,26 +838,61 @@ function report({ scenarios, memory, notes }: Outcome): void {
     console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     for (const values of body) console.log(line(values).trimEnd());
   };
-  const printMarkdown = (head: string[], body: string[][]) => {
+  const printMarkdown = (head: string[], body: string[][], numeric: ReadonlySet<number> = new Set([1, 2, 3, 4])) => {
     console.log(`| ${head.join(' | ')} |`);
     console.log(`| ${head.map((_, i) => (numeric.has(i) ? '---:' : '---')).join(' | ')} |`);
     for (const values of body) console.log(`| ${values.join(' | ')} |`);
   };
 
-  console.log(`\nMedians of ${REPEATS} runs × ${DURATION_S} s, ${CONNECTIONS} connections:\n`);
-  printTable(header, rows.map(cells));
-  for (const scenario of scenarios) for (const note of scenario.notes) console.log(`  ${note}`);
+  // Reports: the large payout's peak against the reference payout's, per format.
+  const reportHeader = ['report', 'median s', 'bytes', 'peak anonymous MiB', 'peak RSS MiB', 'VmHWM MiB', 'heap used MiB', 'goal'];
+  const reportNumeric = new Set([1, 2, 3, 4, 5, 6]);
+  const reportGoal = (row: ReportRow): string => {
+    const of = (transactions: number) => reports.find((r) => r.format === row.format && r.transactions === transactions && !r.stalled);
+    const idle = reports.find((r) => r.format === row.format && r.transactions === null);
+    if (row.transactions === null) return 'idle, after start';
+    if (row.stalled) return `anonymous +${mib(row.peakAnonMiB - (of(REPORT_TRANSACTIONS)?.memory?.anonMiB ?? NaN))} MiB over the idle server after the downloads`;
+    if (row.transactions !== REPORT_TRANSACTIONS) return `reference; anonymous peak +${mib(row.peakAnonMiB - (idle?.peakAnonMiB ?? NaN))} MiB over idle`;
+    const reference = of(REPORT_REFERENCE);
+    const growth = row.peakAnonMiB - (reference?.peakAnonMiB ?? NaN);
+    const hwmGrowth = (row.memory?.peakMiB ?? NaN) - (reference?.memory?.peakMiB ?? NaN);
+    return `peak anonymous +${mib(growth)} MiB for 100× the transactions, < ${GOALS.reportPeakGrowthMiB} MiB ${passFail(growth < GOALS.reportPeakGrowthMiB)}; VmHWM +${mib(hwmGrowth)} MiB`;
+  };
+  const reportCells = (row: ReportRow) => [
+    row.label,
+    Number.isNaN(row.medianMs) ? '—' : (row.medianMs / 1000).toFixed(2),
+    Number.isNaN(row.bytes) ? '—' : grouped(row.bytes),
+    mib(row.peakAnonMiB),
+    mib(row.peakRssMiB),
+    mib(row.memory?.peakMiB),
+    mib(row.memory?.heapUsedMiB),
+    reportGoal(row),
+  ];
+
+  if (rows.length > 0) {
+    console.log(`\nMedians of ${REPEATS} runs × ${DURATION_S} s, ${CONNECTIONS} connections:\n`);
+    printTable(header, rows.map(cells));
+    for (const scenario of scenarios) for (const note of scenario.notes) console.log(`  ${note}`);
+  }
   for (const note of notes) console.log(`  ${note}`);
   if (memory.length > 0) {
     console.log('\nMemory of the server process after its last GET run:\n');
     printTable(memoryHeader, memory.map(memoryCells));
   }
+  if (reports.length > 0) {
+    console.log(`\nReports of a payout of ${grouped(REPORT_REFERENCE)} and of ${grouped(REPORT_TRANSACTIONS)} transactions (medians of ${REPEATS} downloads; memory sampled every 10 ms during them):\n`);
+    printTable(reportHeader, reports.map(reportCells), reportNumeric);
+  }
 
   console.log('\nMarkdown (for docs/benchmarks.md):\n');
-  printMarkdown(header, rows.map(cells));
+  if (rows.length > 0) printMarkdown(header, rows.map(cells));
   if (memory.length > 0) {
     console.log('');
     printMarkdown(memoryHeader, memory.map(memoryCells));
+  }
+  if (reports.length > 0) {
+    console.log('');
+    printMarkdown(reportHeader, reports.map(reportCells), reportNumeric);
   }
   console.log(`\n${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}; medians of ${REPEATS} runs × ${DURATION_S} s at ${CONNECTIONS} connections.`);
 }
