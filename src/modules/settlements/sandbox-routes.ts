@@ -16,9 +16,10 @@ import { disputesOfOrder, findDispute } from './settlement.repository.js';
 export function registerSettlementsSandboxRoutes(app: App, deps: ModuleDeps): void {
   const { db, clock } = deps;
   const config = { validationStyle: 'bad_value' as const };
-  // These bodies are all optional: a request without one reads as `{}` (validated as such).
+  // These bodies are optional: a request without one reads as `{}`. A body sent as JSON `null` is
+  // still one that is not an object (400 BAD_REQUEST).
   const optionalBody = async (request: { body: unknown }) => {
-    request.body ??= {};
+    if (request.body === undefined) request.body = {};
   };
 
   app.post('/sandbox/v1/settlements/payouts/run', { config, preValidation: optionalBody, schema: { body: PayoutRunBody } }, async (request) => {

@@ -81,5 +81,17 @@ for (const dialect of await availableDialects()) {
       assert.equal(lose.status, 200, `lose without a body: ${lose.body}`);
       assert.equal(lose.json<Dispute>().merchant_protection, false, 'the protection it was opened with');
     });
+
+    // Found by the fuzz test: the first fix read a JSON `null` body as an absent one and answered 200.
+    it('a body sent as JSON null is still refused (400 BAD_REQUEST), deciding nothing', async () => {
+      const { orderId, captureId } = await capturedOrder();
+      const dispute = await openDispute(orderId, captureId);
+      for (const url of ['/sandbox/v1/settlements/payouts/run', `/sandbox/v1/settlements/disputes/${dispute.dispute_id}/win`]) {
+        const res = await t.request({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: 'null' });
+        assert.equal(res.status, 400, `${url}: ${res.body}`);
+        assert.equal(res.json<{ error_code: string }>().error_code, 'BAD_REQUEST');
+      }
+      assert.deepEqual((await listed(orderId)).map((d) => d.status), ['OPEN']);
+    });
   });
 }
