@@ -23,6 +23,7 @@ import { availableDialects, createTestDatabase } from '../helpers/databases.js';
 import type { TestDatabase } from '../helpers/databases.js';
 import { orderBody } from '../helpers/harness.js';
 import { startServerProcess } from '../helpers/process.js';
+import { intFrom, prng } from '../helpers/random.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CREDENTIAL = { username: 'race', password: 'race-secret' };
@@ -36,19 +37,8 @@ const IDEMPOTENT_REQUESTS = 20;
 const SEED = Number(process.env.RACE_SEED ?? Math.floor(Math.random() * 2 ** 31));
 console.log(`# race.test.ts seed ${SEED} (set RACE_SEED=${SEED} to replay)`);
 
-/** mulberry32: a small seeded PRNG, so a failing plan can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(SEED);
-const randomInt = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
+const randomInt = intFrom(random);
 
 // ---------------------------------------------------------------------------------------------
 // Server processes

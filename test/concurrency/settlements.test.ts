@@ -15,6 +15,8 @@ import { availableDialects, createTestDatabase } from '../helpers/databases.js';
 import type { TestDatabase } from '../helpers/databases.js';
 import { orderBody } from '../helpers/harness.js';
 import { validateAgainstContract } from '../helpers/openapi.js';
+import { prng, intFrom } from '../helpers/random.js';
+import { recomputeTotals } from '../helpers/settlement-totals.js';
 import { startServerProcess } from '../helpers/process.js';
 import type { ServerProcess } from '../helpers/process.js';
 
@@ -29,19 +31,8 @@ const RUNS = 30;
 const SEED = Number(process.env.SETTLEMENT_RACE_SEED ?? Math.floor(Math.random() * 2 ** 31));
 console.log(`# concurrency/settlements.test.ts seed ${SEED} (set SETTLEMENT_RACE_SEED=${SEED} to replay)`);
 
-/** mulberry32: a small seeded PRNG, so a failing plan can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(SEED);
-const randomInt = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
+const randomInt = intFrom(random);
 const sum = (values: Iterable<number>): number => [...values].reduce((a, b) => a + b, 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -114,41 +105,6 @@ const identity = (tx: Transaction) =>
       .sort(([a], [b]) => a.localeCompare(b)),
   );
 
-function recompute(transactions: readonly Transaction[], opening: number): Record<string, number> {
-  const of = (type: string) => sum(transactions.filter((t) => t.type === type).map((t) => t.amount));
-  const vatOf = (type: string) => sum(transactions.filter((t) => t.type === type).map((t) => t.vat_amount ?? 0));
-  const totals = {
-    sale_amount: of('SALE'),
-    return_amount: of('RETURN'),
-    reversal_amount: of('REVERSAL') - of('REVERSAL_MERCHANT_PROTECTION'),
-    fee_amount: of('FEE'),
-    fee_correction_amount: of('CORRECTION'),
-    commission_amount: of('COMMISSION'),
-    tax_amount: vatOf('FEE') + of('TAX'),
-    charge_amount: of('CHARGE'),
-    credit_amount: of('CREDIT'),
-    holdback_amount: of('HOLDBACK'),
-    release_amount: of('RELEASE'),
-    fee_refund_amount: of('FEE_REFUND'),
-    tax_refund_amount: vatOf('FEE_REFUND'),
-  };
-  const period =
-    totals.sale_amount -
-    totals.return_amount -
-    totals.reversal_amount -
-    totals.fee_amount +
-    totals.fee_correction_amount +
-    totals.commission_amount -
-    totals.tax_amount -
-    totals.charge_amount +
-    totals.credit_amount -
-    totals.holdback_amount +
-    totals.release_amount +
-    totals.fee_refund_amount;
-  const repay = period > 0 ? Math.min(opening, period) : 0;
-  const deposit = period < 0 ? -period : 0;
-  return { ...totals, repay_amount: repay, deposit_amount: deposit, settlement_amount: period - repay, opening_debt_balance_amount: opening, closing_debt_balance_amount: opening - repay + deposit };
-}
 
 const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
@@ -295,7 +251,7 @@ for (const dialect of await availableDialects()) {
         const opening = debt.get(p.currency_code) ?? 0;
         const where = `payout ${p.payment_reference} of ${p.payout_date} (seed ${SEED}); the ${p.currency_code} payouts by date:\n${chain(p.currency_code)}`;
         assert.equal(p.totals.opening_debt_balance_amount, opening, `opens with the previous ${p.currency_code} payout's closing debt: ${where}`);
-        assert.deepEqual(sorted(p.totals), sorted(recompute(transactionsOf.get(p.payment_reference) ?? [], opening)), `totals recompute: ${where}`);
+        assert.deepEqual(sorted(p.totals), sorted(recomputeTotals(transactionsOf.get(p.payment_reference) ?? [], opening)), `totals recompute: ${where}`);
         debt.set(p.currency_code, p.totals.closing_debt_balance_amount ?? NaN);
       }
 

@@ -24,6 +24,7 @@ import type { TestDialect } from '../../helpers/databases.js';
 import { buildTestApp, PUBLIC_URL } from '../../helpers/harness.js';
 import type { TestApp, TestResponse } from '../../helpers/harness.js';
 import { validateAgainstContract } from '../../helpers/openapi.js';
+import { recomputeTotals } from '../../helpers/settlement-totals.js';
 
 const SEED = Number(process.env.SETTLEMENT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const RUNS = Number(process.env.SETTLEMENT_RUNS ?? 20);
@@ -608,48 +609,6 @@ async function everyPage<T>(t: TestApp, url: string, key: 'payouts' | 'transacti
 /** A transaction as one comparable string: every field it carries. */
 const identity = (tx: Transaction) => JSON.stringify(Object.keys(tx).sort().map((k) => [k, (tx as unknown as Record<string, unknown>)[k]]));
 
-function recompute(transactions: readonly Transaction[], opening: number): Record<string, number> {
-  const of = (type: string) => sum(transactions.filter((t) => t.type === type).map((t) => t.amount));
-  const vatOf = (type: string) => sum(transactions.filter((t) => t.type === type).map((t) => t.vat_amount ?? 0));
-  const totals = {
-    sale_amount: of('SALE'),
-    return_amount: of('RETURN'),
-    reversal_amount: of('REVERSAL') - of('REVERSAL_MERCHANT_PROTECTION'),
-    fee_amount: of('FEE'),
-    fee_correction_amount: of('CORRECTION'),
-    commission_amount: of('COMMISSION'),
-    tax_amount: vatOf('FEE') + of('TAX'),
-    charge_amount: of('CHARGE'),
-    credit_amount: of('CREDIT'),
-    holdback_amount: of('HOLDBACK'),
-    release_amount: of('RELEASE'),
-    fee_refund_amount: of('FEE_REFUND'),
-    tax_refund_amount: vatOf('FEE_REFUND'),
-  };
-  const period =
-    totals.sale_amount -
-    totals.return_amount -
-    totals.reversal_amount -
-    totals.fee_amount +
-    totals.fee_correction_amount +
-    totals.commission_amount -
-    totals.tax_amount -
-    totals.charge_amount +
-    totals.credit_amount -
-    totals.holdback_amount +
-    totals.release_amount +
-    totals.fee_refund_amount;
-  const repay = period > 0 ? Math.min(opening, period) : 0;
-  const deposit = period < 0 ? -period : 0;
-  return {
-    ...totals,
-    repay_amount: repay,
-    deposit_amount: deposit,
-    settlement_amount: period - repay,
-    opening_debt_balance_amount: opening,
-    closing_debt_balance_amount: opening - repay + deposit,
-  };
-}
 
 /** Klarna's formula over the stored totals. */
 const formula = (t: Totals) =>
@@ -738,7 +697,7 @@ async function check(run: Run): Promise<void> {
     assert.equal(p.totals.opening_debt_balance_amount, opening, `payout ${p.payment_reference} (${p.payout_date}) opens with the debt the previous ${p.currency_code} payout closed with ${history}`);
     assert.deepEqual(
       Object.fromEntries(Object.entries(p.totals).sort()),
-      Object.fromEntries(Object.entries(recompute(transactionsOf.get(p.payment_reference) ?? [], opening)).sort()),
+      Object.fromEntries(Object.entries(recomputeTotals(transactionsOf.get(p.payment_reference) ?? [], opening)).sort()),
       `payout ${p.payment_reference} totals recompute from its transactions ${history}`,
     );
     assert.equal(p.totals.settlement_amount, formula(p.totals), `settlement formula of ${p.payment_reference}`);
@@ -856,7 +815,7 @@ async function check(run: Run): Promise<void> {
     const mine = payouts.filter((p) => p.currency_code === currency);
     const txs = all.filter((tx) => tx.currency_code === currency);
     // With no debt to start from, the settlement of everything is the whole period.
-    const period = recompute(txs, 0).settlement_amount;
+    const period = recomputeTotals(txs, 0).settlement_amount;
     assert.equal(sum(mine.map((p) => p.totals.settlement_amount + (p.totals.repay_amount ?? 0))), period, `${currency}: the payouts pay what the transactions make`);
     assert.equal(debt.get(currency), sum(mine.map((p) => (p.totals.deposit_amount ?? 0) - (p.totals.repay_amount ?? 0))), `${currency}: debt left = deposits − repaid`);
     // The summary of all time adds the payouts up.

@@ -1,0 +1,14 @@
+/** A small seeded PRNG (mulberry32) for test plans that must replay from a printed seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** An integer in [min, max] drawn from `random`. */
+export const intFrom = (random: () => number) => (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
