@@ -2,35 +2,14 @@
  * Settlements' tables, added to the platform's Database type (platform/db/schema.ts). Times are
  * epoch milliseconds; amounts are minor units.
  */
+import type { Booking } from './settlement.js';
 
-export interface SettlementTransactionsTable {
+/** A booking (settlement.ts) as stored: its row id and merchant, and its payout once paid out. */
+export interface SettlementTransactionsTable extends Omit<Booking, 'type'> {
   seq: number;
   transaction_id: string;
   merchant_id: string;
-  order_id: string;
-  currency_code: string;
   type: string;
-  detailed_type: string;
-  amount: number;
-  vat_rate: number | null;
-  vat_amount: number | null;
-  capture_id: string | null;
-  refund_id: string | null;
-  capture_date: number;
-  sale_date: number;
-  short_order_id: string | null;
-  merchant_reference1: string | null;
-  merchant_reference2: string | null;
-  merchant_capture_reference: string | null;
-  merchant_refund_reference: string | null;
-  purchase_country: string;
-  shipping_country: string | null;
-  initial_payment_method_type: string | null;
-  initial_number_of_installments: number | null;
-  reversal_reference: string | null;
-  klarna_comment: string | null;
-  booked_at: number;
-  eligible_at: number;
   payment_reference: string | null;
   payout_date: number | null;
 }
