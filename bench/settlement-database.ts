@@ -14,7 +14,7 @@ import { migrateToLatest, openDatabase } from '../src/platform/db/database.js';
 import { newKlarnaReference } from '../src/platform/ids.js';
 import { provisionMerchants } from '../src/modules/merchants/provision.js';
 import type { CapturedFact } from '../src/modules/order-management/facts.js';
-import { merchantSettings } from '../src/modules/settlements/ledger.js';
+import { readSettingsIn } from '../src/modules/merchants/merchant.js';
 import { runMerchantPayouts } from '../src/modules/settlements/payouts.js';
 import type { Booking } from '../src/modules/settlements/settlement.js';
 import { bookCapture } from '../src/modules/settlements/settlement.js';
@@ -74,7 +74,7 @@ export async function generateSettlementDatabase(file: string, sizes: readonly n
     await sql`pragma synchronous = off`.execute(db.kysely);
     const merchant = await db.kysely.selectFrom('merchants').select('merchant_id').where('username', '=', MERCHANT.username).executeTakeFirstOrThrow();
     const merchantId = merchant.merchant_id;
-    const settings = await db.transaction((s) => merchantSettings(s, merchantId));
+    const settings = await db.transaction((s) => readSettingsIn(s, merchantId));
     const payouts: GeneratedPayout[] = [];
     for (const size of sizes) {
       const now = Date.now();

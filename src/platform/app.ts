@@ -29,6 +29,12 @@ export interface AppDeps {
 /** Timed behaviour that falls due with the (sandbox) clock. */
 export type DueStep = (db: Db, now: number) => Promise<void>;
 
+/**
+ * A module's timed step. It gets every module's reactions, for a step that makes a change other
+ * modules react to (a cancelled virtual-card order refunds in Order Management, which Settlements books).
+ */
+export type ModuleDueStep = (db: Db, now: number, reactions: Reactions) => Promise<void>;
+
 /** What every module's routes receive: the app's dependencies, and what the modules declared together. */
 export interface ModuleDeps extends AppDeps {
   dispatcher: CallbackDispatcher;

@@ -12,8 +12,9 @@
  *
  * Nothing here knows a Klarna rule; the platform only runs what the modules declare.
  */
-import type { App, DueStep, ModuleDeps } from './app.js';
+import type { App, DueStep, ModuleDeps, ModuleDueStep } from './app.js';
 import type { Reaction } from './reactions.js';
+import { Reactions } from './reactions.js';
 import type { CallbackKind } from './outbox/callbacks.js';
 import type { CallbackDispatcher } from './outbox/dispatcher.js';
 
@@ -24,7 +25,7 @@ export interface ApiModule {
   /** Its routes under `/sandbox/v1`: what Klarna does behind its walls, for tests. */
   sandboxRoutes?(app: App, deps: ModuleDeps): void;
   readonly callbacks?: readonly CallbackKind[];
-  readonly dueWork?: readonly DueStep[];
+  readonly dueWork?: readonly ModuleDueStep[];
   /** Fact type → the rule that reacts to it. */
   readonly reactions?: Readonly<Record<string, Reaction>>;
   /** Path segments that authenticate whoever holds them, blanked in logs (first group kept). */
@@ -34,8 +35,9 @@ export interface ApiModule {
 /** Every module's background steps, in the order the modules are listed. */
 export function dueWorkOf(modules: readonly ApiModule[]): DueStep {
   const steps = modules.flatMap((m) => m.dueWork ?? []);
+  const reactions = new Reactions(modules);
   return async (db, now) => {
-    for (const step of steps) await step(db, now);
+    for (const step of steps) await step(db, now, reactions);
   };
 }
 

@@ -99,7 +99,7 @@ export function isBareError(url: string, status: number, body: string): boolean 
 }
 
 /** Klarna's merchant APIs (not the sandbox, the shopper pages or the operations routes). */
-export const KLARNA_API = /^\/(?:ordermanagement\/|payments\/|customer-token\/|hpp\/v1\/|settlements\/v1\/|checkout\/v3\/orders(?:[/?]|$))/;
+export const KLARNA_API = /^\/(?:ordermanagement\/|payments\/|customer-token\/|hpp\/v1\/|settlements\/v1\/|merchantcard\/v3\/|checkout\/v3\/orders(?:[/?]|$))/;
 
 /** scrypt costs tens of milliseconds by design: each test merchant's hash is made once per test process. */
 const passwordHashes = new Map<string, Promise<string>>();
@@ -178,6 +178,9 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
     // Settlements: every JSON answer (a report's 200 is its PDF or CSV, checked by the report tests).
     if (opts.url.startsWith('/settlements/v1/') && !(opts.url.startsWith('/settlements/v1/reports/') && res.statusCode === 200)) {
       validateAgainstContract('settlements', { method, url: opts.url, statusCode: res.statusCode, headers: res.headers, body: res.body });
+    }
+    if (opts.url.startsWith('/merchantcard/v3/')) {
+      validateAgainstContract('merchant-card-service', { method, url: opts.url, statusCode: res.statusCode, headers: res.headers, body: res.body });
     }
     if (opts.url.startsWith('/hpp/v1/') && !opts.url.includes('/manual-id-check')) {
       validateAgainstContract('hpp', { method, url: opts.url, statusCode: res.statusCode, headers: res.headers, body: res.body });

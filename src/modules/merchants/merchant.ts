@@ -3,6 +3,7 @@
  * depends on the merchant's contract or is undocumented (see docs/fidelity.md).
  */
 import type { Db, Executor } from '../../platform/db/database.js';
+import type { Sql } from '../../platform/db/sql.js';
 
 export const RELEASE_STATUSES = ['CAPTURED', 'CLOSED'] as const;
 export type ReleaseStatus = (typeof RELEASE_STATUSES)[number];
@@ -36,6 +37,9 @@ export interface ExtendDueDateOption {
   number_of_days: number;
   amount: number;
 }
+
+export const CARD_BRANDS = ['VISA', 'MASTERCARD'] as const;
+export type CardBrand = (typeof CARD_BRANDS)[number];
 
 export interface MerchantSettings {
   /** Days an authorization lasts, at creation and per extend-authorization-time call (Klarna default 28). */
@@ -72,6 +76,18 @@ export interface MerchantSettings {
   settlement_holdback: Holdback;
   /** Days after the capture that a dispute asked for by test data is decided (lost). */
   settlement_dispute_days: number;
+  /** Merchant Card Service: whether the merchant is enrolled for virtual cards (403 on every operation otherwise). */
+  merchant_card_enabled: boolean;
+  /** Hours a card promise can be settled after its creation. */
+  merchant_card_promise_hours: number;
+  /** Hours the cards of a settlement can be used after its creation (its `expires_at`). */
+  merchant_card_settlement_hours: number;
+  /** Months after issue that a virtual card's `expiry_date` falls in. */
+  merchant_card_expiry_months: number;
+  /** Minutes after a cancel request that it is decided (its `check_after`); Klarna: within 15. */
+  merchant_card_cancel_minutes: number;
+  /** The brand of the cards issued. */
+  merchant_card_brand: CardBrand;
 }
 
 export const DEFAULT_SETTINGS: MerchantSettings = {
@@ -111,6 +127,12 @@ export const DEFAULT_SETTINGS: MerchantSettings = {
   settlement_type: 'NET',
   settlement_holdback: { percentage: 0, release_days: 90 },
   settlement_dispute_days: 14,
+  merchant_card_enabled: true,
+  merchant_card_promise_hours: 24,
+  merchant_card_settlement_hours: 24,
+  merchant_card_expiry_months: 12,
+  merchant_card_cancel_minutes: 15,
+  merchant_card_brand: 'VISA',
 };
 
 export interface Merchant {
@@ -150,7 +172,12 @@ export async function findMerchantById(db: Executor, merchantId: string): Promis
 
 /** The merchant's settings, read on the hot path (one prepared statement). */
 export async function readSettings(db: Db, merchantId: string): Promise<MerchantSettings> {
-  const row = await db.read.get<{ settings: string }>('select settings from merchants where merchant_id = ?', [merchantId]);
-  if (!row) throw new Error(`authenticated merchant ${merchantId} vanished`);
+  return readSettingsIn(db.read, merchantId);
+}
+
+/** The merchant's settings as a transaction sees them (for work that runs outside a merchant's request). */
+export async function readSettingsIn(sql: Sql, merchantId: string): Promise<MerchantSettings> {
+  const row = await sql.get<{ settings: string }>('select settings from merchants where merchant_id = ?', [merchantId]);
+  if (!row) throw new Error(`merchant ${merchantId} vanished`);
   return parseSettings(row.settings);
 }

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { MAX_AMOUNT, StringEnum } from '../../kernel/schemas.js';
 import { CATEGORY_IDENTIFIERS } from '../payments/session.js';
-import { PAYOUT_FREQUENCIES, RELEASE_STATUSES, SETTLEMENT_TYPES, WEEKDAYS } from './merchant.js';
+import { CARD_BRANDS, PAYOUT_FREQUENCIES, RELEASE_STATUSES, SETTLEMENT_TYPES, WEEKDAYS } from './merchant.js';
 
 const CATEGORY_IDENTIFIERS_TUPLE = CATEGORY_IDENTIFIERS as unknown as readonly string[];
 const opt = Type.Optional;
@@ -51,6 +51,12 @@ export const SettingsBody = Type.Object(
       Type.Object({ percentage: opt(Rate), release_days: opt(Type.Integer({ minimum: 0, maximum: 3650 })) }, { additionalProperties: false }),
     ),
     settlement_dispute_days: opt(Type.Integer({ minimum: 0, maximum: 366 })),
+    merchant_card_enabled: opt(Type.Boolean()),
+    merchant_card_promise_hours: opt(Type.Integer({ minimum: 1, maximum: 24 * 366 })),
+    merchant_card_settlement_hours: opt(Type.Integer({ minimum: 1, maximum: 24 * 366 })),
+    merchant_card_expiry_months: opt(Type.Integer({ minimum: 1, maximum: 120 })),
+    merchant_card_cancel_minutes: opt(Type.Integer({ minimum: 0, maximum: 15 })),
+    merchant_card_brand: opt(StringEnum(CARD_BRANDS)),
   },
   { additionalProperties: false },
 );

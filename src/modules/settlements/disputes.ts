@@ -10,7 +10,8 @@ import type { Sql } from '../../platform/db/sql.js';
 import { toIso } from '../../platform/clock.js';
 import { newId } from '../../platform/ids.js';
 import type { OrderMoneyFacts } from '../order-management/facts.js';
-import { book, merchantSettings } from './ledger.js';
+import { readSettingsIn } from '../merchants/merchant.js';
+import { book } from './ledger.js';
 import { bookLostDispute } from './settlement.js';
 import type { DisputeRow } from './settlement.repository.js';
 import { decideDispute, dueDisputes, findDispute, insertDispute } from './settlement.repository.js';
@@ -92,7 +93,7 @@ export async function decide(sql: Sql, dispute: DisputeRow, outcome: 'WON' | 'LO
   await decideDispute(sql, dispute.dispute_id, outcome, now, dispute.merchant_protection);
   if (outcome === 'LOST') {
     const data = JSON.parse(dispute.booking) as DisputeBookingData;
-    const settings = await merchantSettings(sql, dispute.merchant_id);
+    const settings = await readSettingsIn(sql, dispute.merchant_id);
     const bookings = bookLostDispute(
       {
         order: data.order,

@@ -1,16 +1,9 @@
 /** Booking transactions, and the merchant's settings as a booking reads them inside its transaction. */
 import type { Sql } from '../../platform/db/sql.js';
-import { parseSettings } from '../merchants/merchant.js';
 import type { MerchantSettings } from '../merchants/merchant.js';
 import type { Booking } from './settlement.js';
 import { nextPayoutDate } from './settlement.js';
 import { ensureSchedule, insertBookings } from './settlement.repository.js';
-
-export async function merchantSettings(sql: Sql, merchantId: string): Promise<MerchantSettings> {
-  const row = await sql.get<{ settings: string }>('select settings from merchants where merchant_id = ?', [merchantId]);
-  if (!row) throw new Error(`merchant ${merchantId} vanished`);
-  return parseSettings(row.settings);
-}
 
 /** Books the transactions and puts the merchant on the payout calendar. */
 export async function book(sql: Sql, merchantId: string, settings: MerchantSettings, bookings: readonly Booking[], now: number): Promise<void> {

@@ -8,7 +8,7 @@
 import type { Db } from '../../platform/db/database.js';
 import type { Sql } from '../../platform/db/sql.js';
 import type { MerchantSettings } from '../merchants/merchant.js';
-import { merchantSettings } from './ledger.js';
+import { readSettingsIn } from '../merchants/merchant.js';
 import { computeTotals, nextPayoutDate, payoutStreams } from './settlement.js';
 import type { PayoutRecord } from './settlement.repository.js';
 import {
@@ -62,7 +62,7 @@ async function payOutDue(db: Db, sql: Sql, merchantId: string, readNow: ReadNow)
   let next = await lockSchedule(sql, db.forUpdate, merchantId);
   const now = await readNow(sql);
   if (next === undefined || next > now) return { made: [], now };
-  const settings = await merchantSettings(sql, merchantId);
+  const settings = await readSettingsIn(sql, merchantId);
   const schedule = settings.settlement_payout_schedule;
   const made: PayoutRecord[] = [];
   while (next <= now) {
@@ -93,7 +93,7 @@ export async function runMerchantPayouts(db: Db, merchantId: string, readNow: Re
   return db.transaction(async (sql) => {
     const { made, now } = await payOutDue(db, sql, merchantId, readNow);
     if (!immediately) return made;
-    const settings = await merchantSettings(sql, merchantId);
+    const settings = await readSettingsIn(sql, merchantId);
     const streams = settings.settlement_type === 'NET' ? [{ types: 'all' as const }] : [{ types: 'sales' as const }, { types: 'fees' as const }];
     return [...made, ...(await payOut(sql, merchantId, settings, now, Number.MAX_SAFE_INTEGER, streams, now))];
   });

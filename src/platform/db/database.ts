@@ -15,6 +15,7 @@ import * as m0003 from '../../../migrations/0003_checkout.js';
 import * as m0004 from '../../../migrations/0004_callbacks_failed_index.js';
 import * as m0005 from '../../../migrations/0005_hpp_and_messages.js';
 import * as m0006 from '../../../migrations/0006_settlements.js';
+import * as m0007 from '../../../migrations/0007_merchant_card.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -259,6 +260,7 @@ const migrations: Record<string, Migration> = {
   '0004_callbacks_failed_index': m0004,
   '0005_hpp_and_messages': m0005,
   '0006_settlements': m0006,
+  '0007_merchant_card': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,0 +1,29 @@
+/**
+ * The Merchant Card Service's sandbox routes: enroll a public key (`POST /sandbox/v1/merchant-card/keys`
+ * with the JWK as the body), list and revoke keys, and mark a virtual card used as the card network
+ * would once an acquirer authorizes it.
+ */
+import { Type } from 'typebox';
+import type { App, ModuleDeps } from '../../platform/app.js';
+import { merchantOf } from '../../platform/http/write.js';
+import { merchantWrites } from '../merchants/writes.js';
+import { enrollKey, listKeys, markCardUsed, revokeMerchantKey } from './operations/sandbox.js';
+import { CardParams, KeyParams } from './schemas.js';
+
+/** Any JSON object: the JWK's own rules are checked by parsePublicJwk, with reasons. */
+const JwkBody = Type.Object({}, { additionalProperties: true, maxProperties: 64 });
+
+export function registerMerchantCardSandboxRoutes(app: App, deps: ModuleDeps): void {
+  const writes = merchantWrites(deps);
+  const config = { validationStyle: 'bad_value' as const };
+  const base = '/sandbox/v1/merchant-card';
+
+  app.post(`${base}/keys`, { config, schema: { body: JwkBody } }, (request, reply) => writes.handle(request, reply, (ctx) => enrollKey(ctx, request.body)));
+  app.get(`${base}/keys`, { config }, async (request) => listKeys(deps.db, merchantOf(request).merchant_id));
+  app.delete(`${base}/keys/:key_id`, { config, schema: { params: KeyParams } }, (request, reply) =>
+    writes.handle(request, reply, (ctx) => revokeMerchantKey(ctx, request.params.key_id)),
+  );
+  app.post(`${base}/cards/:card_id/use`, { config, schema: { params: CardParams } }, (request, reply) =>
+    writes.handle(request, reply, (ctx) => markCardUsed(ctx, request.params.card_id)),
+  );
+}
