@@ -7,6 +7,8 @@ import { Type } from 'typebox';
 import type { App, ModuleDeps } from '../../platform/app.js';
 import { merchantOf } from '../../platform/http/write.js';
 import { merchantWrites } from '../merchants/writes.js';
+import { parsePublicJwk } from './card-data.js';
+import { badKey } from './errors.js';
 import { enrollKey, listKeys, markCardUsed, revokeMerchantKey } from './operations/sandbox.js';
 import { CardParams, KeyParams } from './schemas.js';
 
@@ -18,7 +20,12 @@ export function registerMerchantCardSandboxRoutes(app: App, deps: ModuleDeps): v
   const config = { validationStyle: 'bad_value' as const };
   const base = '/sandbox/v1/merchant-card';
 
-  app.post(`${base}/keys`, { config, schema: { body: JwkBody } }, (request, reply) => writes.handle(request, reply, (ctx) => enrollKey(ctx, request.body)));
+  // A JWK unfit to receive cards is a malformed body: refused before the idempotency key is read, as a schema violation is.
+  app.post(`${base}/keys`, { config, schema: { body: JwkBody } }, async (request, reply) => {
+    const check = parsePublicJwk(request.body);
+    if (!check.ok) throw badKey(check.reason);
+    return writes.handle(request, reply, (ctx) => enrollKey(ctx, check));
+  });
   app.get(`${base}/keys`, { config }, async (request) => listKeys(deps.db, merchantOf(request).merchant_id));
   app.delete(`${base}/keys/:key_id`, { config, schema: { params: KeyParams } }, (request, reply) =>
     writes.handle(request, reply, (ctx) => revokeMerchantKey(ctx, request.params.key_id)),

@@ -7,17 +7,19 @@ import type { Db } from '../../../platform/db/database.js';
 import type { WriteResult } from '../../../platform/http/idempotency.js';
 import { newId } from '../../../platform/ids.js';
 import type { OperationContext } from '../../merchants/writes.js';
-import { jwkThumbprint, parsePublicJwk } from '../card-data.js';
-import { badKey, cardNotFound, cardNotUsable, keyNotFound } from '../errors.js';
+import { jwkThumbprint } from '../card-data.js';
+import type { PublicRsaJwk } from '../card-data.js';
+import { cardNotFound, cardNotUsable, keyNotFound } from '../errors.js';
 import { CARD_TRANSITIONS, KEY_TRANSITIONS } from '../merchant-card.js';
 import type { KeyRecord } from '../merchant-card.repository.js';
 import { activeKeyByThumbprint, insertKey, keysOf, loadCard, loadKey, loadSettlement, revokeKey, setCardStatus } from '../merchant-card.repository.js';
 import { presentCard, presentKey } from '../schemas.js';
 
-/** 201 with a new key id; the same key enrolled again while active answers 200 with the key it already has. */
-export async function enrollKey(ctx: OperationContext, body: unknown): Promise<WriteResult> {
-  const check = parsePublicJwk(body);
-  if (!check.ok) throw badKey(check.reason);
+/**
+ * 201 with a new key id; the same key enrolled again while active answers 200 with the key it already
+ * has. The key is one parsePublicJwk accepted (the route refuses the others before any write).
+ */
+export async function enrollKey(ctx: OperationContext, check: { jwk: PublicRsaJwk; bits: number }): Promise<WriteResult> {
   const thumbprint = jwkThumbprint(check.jwk);
   const known = await activeKeyByThumbprint(ctx.sql, ctx.merchantId, thumbprint);
   if (known) return { status: 200, body: presentKey(known) };
