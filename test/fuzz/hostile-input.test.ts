@@ -34,7 +34,7 @@ import { assertUnchanged, fingerprint } from '../helpers/fingerprint.js';
 import { MERCHANT, OTHER_MERCHANT, basicAuth, buildTestApp, isBareError, orderBody } from '../helpers/harness.js';
 import type { TestApp } from '../helpers/harness.js';
 import { CHECKOUT_LINES, checkoutBody, createResources } from '../helpers/resources.js';
-import { ROUTES, realParams, registeredRoutes, urlOf } from '../helpers/routes.js';
+import { ROUTES, SAME_KIND, realParams, registeredRoutes, urlOf } from '../helpers/routes.js';
 import type { FieldType, IdSource, Ids, Method, RouteSpec } from '../helpers/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -292,8 +292,9 @@ function plausibleBody(spec: RouteSpec, ids: Ids): fc.Arbitrary<Record<string, u
 
 /** Ids nobody has: unicode, very long, traversal, NUL, broken escapes; or a real id of another kind. */
 function hostileId(ids: Ids, own: IdSource): fc.Arbitrary<string> {
+  const kin = SAME_KIND.find((kind) => kind.includes(own)) ?? [own];
   const others = Object.entries(ids)
-    .filter(([key, value]) => key !== own && value !== ids[own])
+    .filter(([key, value]) => !kin.includes(key as IdSource) && value !== ids[own])
     .map(([, value]) => value);
   return fc.oneof(
     anyText.filter((s) => s.length > 0).map(encodeId),
@@ -535,14 +536,18 @@ for (const dialect of await availableDialects()) {
             else chosen[name] = hostile.includes(name) ? (values[i] as string) : (real[name] as string);
           });
           const url = urlOf(spec, chosen);
-          const headers: Record<string, string> = { ...credentialsFor(spec) };
+          const headers: Record<string, string> = { ...spec.headers?.(ids), ...credentialsFor(spec) };
           let payload: Buffer | undefined;
           if (spec.body) {
             payload = serialise(asIs ? broken : spec.body(ids));
             headers['content-type'] = 'application/json';
           }
           const res = await inject(spec.method, url, headers, payload);
-          checkAnswer(res, describeRequest(spec.method, url), { mustFail: true });
+          // A dot segment taken out of the path may leave a route that takes no id at all
+          // (GET /settlements/v1/payouts/. is the payouts list): then no hostile id is left to refuse.
+          const resolved = new URL(url, 'http://x').pathname.replace(/(.)\/$/, '$1');
+          const noIdLeft = ROUTES.some((r) => !r.params && r.method === spec.method && r.path === resolved);
+          checkAnswer(res, describeRequest(spec.method, url), { mustFail: !noIdLeft });
         }),
         runs(1500),
       );
@@ -571,7 +576,7 @@ for (const dialect of await availableDialects()) {
           Object.assign(query, junk);
           const search = rawQuery ?? (Object.keys(query).length ? `?${Object.entries(query).map(([k, v]) => `${encodeId(k)}=${encodeId(v)}`).join('&')}` : '');
           const url = urlOf(spec, realParams(spec, ids), search);
-          const res = await inject('GET', url, { ...headers, ...credentialsFor(spec) });
+          const res = await inject('GET', url, { ...headers, ...spec.headers?.(ids), ...credentialsFor(spec) });
           const credential = spec.credentialParam;
           // A shopper route's token is its only credential: anything but the real one is refused.
           const badToken = credential !== undefined && (rawQuery !== undefined || !(keepReal && known.includes(credential)));

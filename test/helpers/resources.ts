@@ -1,10 +1,12 @@
 /**
  * One of every kind of resource a merchant can own, made through the public API: an Order Management
  * order with a capture and a refund, a Payments session and its authorization, a customer token and
- * an open Checkout order. No merchant URL that would be called in the background is given, so the
- * stored state stays still until a request changes it.
+ * an open Checkout order, a payout and a dispute, and the Merchant Card Service's key, promise,
+ * settlement, card and cancel request. No merchant URL that would be called in the background is
+ * given and nothing is left due on the clock, so the stored state stays still until a request changes it.
  */
 import assert from 'node:assert/strict';
+import { keyPair } from '../api/merchant-card/api-helpers.js';
 import type { RequestOptions, TestApp } from './harness.js';
 import { PUBLIC_URL, orderBody } from './harness.js';
 
@@ -28,6 +30,18 @@ export interface Resources {
   payment_reference: string;
   /** An open dispute on the capture. */
   dispute_id: string;
+  /** The merchant's Merchant Card Service key (the public half of the tests' cached key pair). */
+  card_key_id: string;
+  /** An authorized order with an active card promise: what a settlement's body names. */
+  promised_order_id: string;
+  promise_id: string;
+  /**
+   * An order settled with one virtual card, that card in use, and the order's cancel request decided:
+   * REJECTED (CARD_IN_USE). Reads of the request change nothing; a new request would be PENDING again.
+   */
+  card_order_id: string;
+  card_settlement_id: string;
+  card_id: string;
 }
 
 export const CHECKOUT_LINES = [
@@ -111,6 +125,27 @@ export async function createResources(t: TestApp, auth: RequestOptions['auth']):
   const dispute = await t.post('/sandbox/v1/settlements/disputes', { order_id: order.order_id, capture_id: capture.headers['capture-id'] }, { auth });
   assert.equal(dispute.status, 201, dispute.body);
 
+  const key = await t.post('/sandbox/v1/merchant-card/keys', keyPair().jwk, { auth });
+  assert.equal(key.status, 201, key.body);
+  const cardKeyId: string = key.json().key_id;
+  const promisedOrder = await t.createOrder({}, auth);
+  const promised = await t.post('/merchantcard/v3/promises', { order_id: promisedOrder.order_id, cards: [{ amount: 5000, currency: 'SEK', reference: 'seller-1' }] }, { auth });
+  assert.equal(promised.status, 201, promised.body);
+  const cardOrder = await t.createOrder({}, auth);
+  const settlement = await t.post('/merchantcard/v3/settlements', { order_id: cardOrder.order_id, key_id: cardKeyId }, { auth });
+  assert.equal(settlement.status, 201, settlement.body);
+  const cardId: string = settlement.json().cards[0].card_id;
+  const used = await t.post(`/sandbox/v1/merchant-card/cards/${cardId}/use`, undefined, { auth });
+  assert.equal(used.status, 200, used.body);
+  // With no wait set for the moment, the next read decides the cancel request: nothing is left pending on the clock.
+  const cancelUrl = `/merchantcard/v3/orders/${cardOrder.order_id}/cancel-request`;
+  assert.equal((await t.patch('/sandbox/v1/settings', { merchant_card_cancel_minutes: 0 }, { auth })).status, 200);
+  const cancel = await t.post(cancelUrl, undefined, { auth });
+  assert.equal(cancel.status, 202, cancel.body);
+  const rejected = await t.request({ url: cancelUrl, auth });
+  assert.equal(rejected.json().status, 'REJECTED', rejected.body);
+  assert.equal((await t.patch('/sandbox/v1/settings', { merchant_card_cancel_minutes: 15 }, { auth })).status, 200);
+
   return {
     order_id: order.order_id,
     capture_id: String(capture.headers['capture-id']),
@@ -126,5 +161,11 @@ export async function createResources(t: TestApp, auth: RequestOptions['auth']):
     hpp_distribution_token: hpp.json().distribution_module.token,
     payment_reference: payouts.json().payouts[0].payment_reference,
     dispute_id: dispute.json().dispute_id,
+    card_key_id: cardKeyId,
+    promised_order_id: promisedOrder.order_id,
+    promise_id: promised.json().promise_id,
+    card_order_id: cardOrder.order_id,
+    card_settlement_id: settlement.json().settlement_id,
+    card_id: cardId,
   };
 }

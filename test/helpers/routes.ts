@@ -8,6 +8,7 @@ import type { App } from '../../src/platform/app.js';
 import { TOKEN_STATUSES } from '../../src/modules/customer-token/token.js';
 import { FRAUD_STATUSES } from '../../src/modules/order-management/order.js';
 import { DISPUTE_REASONS } from '../../src/modules/settlements/disputes.js';
+import { keyPair } from '../api/merchant-card/api-helpers.js';
 import { PUBLIC_URL, orderBody } from './harness.js';
 import { checkoutBody, sandboxTokenBody, tokenOrderBody } from './resources.js';
 import type { Resources } from './resources.js';
@@ -15,6 +16,9 @@ import type { Resources } from './resources.js';
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 export type Ids = Resources & { asset_identifier: string; asset_file: string };
 export type IdSource = keyof Ids;
+
+/** Ids that name the same kind of resource (Order Management orders): one may stand for another, so none is a hostile id for the others. */
+export const SAME_KIND: readonly (readonly IdSource[])[] = [['order_id', 'promised_order_id', 'card_order_id']];
 
 /** A top-level body field and what it holds, so a value of another kind is surely invalid. */
 export type FieldType = 'integer' | 'string' | 'object' | 'array' | 'boolean' | 'lines' | { enum: readonly string[] };
@@ -32,6 +36,8 @@ export interface RouteSpec {
   required?: string[];
   /** Typed top-level fields (every `integer` here has a minimum ≥ 0 and a maximum < 2^31, every array a maxItems < 10,000). */
   fields?: Record<string, FieldType>;
+  /** Headers the route needs to act on the caller's own ids (the key a settlement read encrypts the cards for). */
+  headers?: (ids: Ids) => Record<string, string>;
   /** Query parameters the route reads, with the real value of each (the token that authenticates a shopper route). */
   query?: Record<string, (ids: Ids) => string>;
   /** Which query parameter is a credential: anything but its real value must be refused. */
@@ -47,6 +53,7 @@ const ADDRESS = { given_name: 'Testperson-se', family_name: 'Approved', street_a
 const SHIPPING_INFO = { shipping_info: [{ shipping_company: 'DHL', shipping_method: 'Home', tracking_number: '63456415674545679874' }] };
 const LINE_FIELDS = { order_amount: 'integer', order_tax_amount: 'integer', order_lines: 'lines' } as const;
 const { merchant_reference1: _ref, ...paymentsOrder } = orderBody();
+const KEY_ID = (ids: Ids) => ({ KeyId: ids.card_key_id });
 
 export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/healthz', auth: 'public' },
@@ -378,6 +385,40 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/sandbox/v1/settlements/disputes', auth: 'merchant', query: { order_id: (ids) => ids.order_id } },
   { method: 'POST', path: '/sandbox/v1/settlements/disputes/:dispute_id/win', auth: 'merchant', params: { dispute_id: 'dispute_id' }, body: () => ({}), fields: { merchant_protection: 'boolean' } },
   { method: 'POST', path: '/sandbox/v1/settlements/disputes/:dispute_id/lose', auth: 'merchant', params: { dispute_id: 'dispute_id' }, body: () => ({}), fields: { merchant_protection: 'boolean' } },
+
+  // Merchant Card Service
+  {
+    method: 'POST',
+    path: '/merchantcard/v3/promises',
+    auth: 'merchant',
+    body: (ids) => ({ order_id: ids.promised_order_id, cards: [{ amount: 5000, currency: 'SEK', reference: 'seller-1' }] }),
+    required: ['order_id', 'cards'],
+    fields: { order_id: 'string', cards: 'array' },
+  },
+  { method: 'GET', path: '/merchantcard/v3/promises/:promise_id', auth: 'merchant', params: { promise_id: 'promise_id' } },
+  {
+    method: 'POST',
+    path: '/merchantcard/v3/settlements',
+    auth: 'merchant',
+    body: (ids) => ({ order_id: ids.promised_order_id, key_id: ids.card_key_id, promise_id: ids.promise_id }),
+    required: ['order_id', 'key_id'],
+    fields: { order_id: 'string', key_id: 'string', promise_id: 'string' },
+  },
+  { method: 'GET', path: '/merchantcard/v3/settlements/:settlement_id', auth: 'merchant', params: { settlement_id: 'card_settlement_id' }, headers: KEY_ID },
+  { method: 'GET', path: '/merchantcard/v3/settlements/order/:order_id', auth: 'merchant', params: { order_id: 'card_order_id' }, headers: KEY_ID },
+  { method: 'POST', path: '/merchantcard/v3/orders/:order_id/cancel-request', auth: 'merchant', params: { order_id: 'card_order_id' } },
+  { method: 'GET', path: '/merchantcard/v3/orders/:order_id/cancel-request', auth: 'merchant', params: { order_id: 'card_order_id' } },
+  {
+    method: 'POST',
+    path: '/sandbox/v1/merchant-card/keys',
+    auth: 'merchant',
+    body: () => keyPair().jwk,
+    required: ['kty', 'n', 'e'],
+    fields: { kty: { enum: ['RSA'] }, n: 'string', e: 'string', use: { enum: ['enc'] }, alg: { enum: ['RSA1_5'] }, kid: 'string', key_ops: 'array', ext: 'boolean' },
+  },
+  { method: 'GET', path: '/sandbox/v1/merchant-card/keys', auth: 'merchant' },
+  { method: 'DELETE', path: '/sandbox/v1/merchant-card/keys/:key_id', auth: 'merchant', params: { key_id: 'card_key_id' } },
+  { method: 'POST', path: '/sandbox/v1/merchant-card/cards/:card_id/use', auth: 'merchant', params: { card_id: 'card_id' } },
 
   {
     method: 'POST',

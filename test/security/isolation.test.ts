@@ -4,7 +4,8 @@
  *  - no credentials, or wrong ones, are 401 with `WWW-Authenticate: Basic`: Klarna's HTML page on its
  *    APIs, the envelope on the sandbox API;
  *  - another merchant's resource is answered exactly as an unknown id is (status, error_code and
- *    messages, the id aside), so a response never tells whether someone else's id exists;
+ *    messages, the id aside), so a response never tells whether someone else's id exists; so is
+ *    another merchant's key named in a Merchant Card `KeyId` header;
  *  - none of these requests changes anything stored;
  *  - passwords are stored only as scrypt hashes and compared with crypto.timingSafeEqual.
  *
@@ -59,8 +60,9 @@ for (const dialect of await availableDialects()) {
     });
     after(async () => t.close());
 
+    // Headers a route needs (the KeyId of a settlement read) are the caller's own.
     const call = (spec: RouteSpec, params: Record<string, string>, auth: RequestOptions['auth'], query = '') =>
-      t.request({ method: spec.method, url: urlOf(spec, params, query), body: spec.body?.(mine), auth });
+      t.request({ method: spec.method, url: urlOf(spec, params, query), body: spec.body?.(mine), headers: spec.headers?.(auth === OTHER_MERCHANT ? theirs : mine), auth });
     const own = (spec: RouteSpec, ids: Ids) => Object.fromEntries(Object.entries(spec.params ?? {}).map(([name, source]) => [name, ids[source]]));
 
     it('the route table is the app\'s own', () => {
@@ -146,6 +148,15 @@ for (const dialect of await availableDialects()) {
         const owner = await t.request({ url: `${prefix}${mine[name]}`, auth: MERCHANT });
         assert.equal(owner.status, 200, owner.body);
         assert.notDeepEqual(owner.body, foreign.body, `${prefix}…: the owner sees what another merchant does not`);
+        compared++;
+      }
+      // Merchant Card settlement reads name a key in the KeyId header: another merchant's key reads as an unknown one.
+      for (const spec of WITH_IDS.filter((r) => r.headers)) {
+        const unknown = randomUUID();
+        const foreign = await t.request({ url: urlOf(spec, own(spec, theirs)), headers: { KeyId: mine.card_key_id }, auth: OTHER_MERCHANT });
+        const missing = await t.request({ url: urlOf(spec, own(spec, theirs)), headers: { KeyId: unknown }, auth: OTHER_MERCHANT });
+        assert.equal(foreign.status, 403, foreign.body);
+        assert.deepEqual(refusal(foreign, [mine.card_key_id]), refusal(missing, [unknown]), `${spec.path} with another merchant's KeyId`);
         compared++;
       }
       assert.ok(compared >= WITH_IDS.length, `${compared} comparisons`);

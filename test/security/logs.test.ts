@@ -3,9 +3,11 @@
  * on a SQLite file runs a full purchase of every kind: a Payments session authorized in the sandbox,
  * its order captured and refunded; a Checkout order completed through the sandbox, its push
  * delivered; a customer-token order; the payout of it all with its reports and a dispute; the shopper pages' token-authenticated reads; requests with
- * wrong credentials; a card number in line names and merchant data. Everything the process wrote is
- * then searched: no password, no Authorization header or Basic credentials, no card number, no
- * shopper token; and every request's correlation id is there.
+ * wrong credentials; a card number in line names and merchant data; the Merchant Card Service's key,
+ * promise, settlements, their reads by id and by order under `KeyId`, a card used and cancel requests.
+ * Everything the process wrote is then searched: no password, no Authorization header or Basic
+ * credentials, no card number, no shopper token, no virtual card's number, code or data, nor any AES
+ * key that wrapped them; and every request's correlation id is there.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -18,6 +20,8 @@ import type { FakeMerchant } from '../helpers/merchant-server.js';
 import { startServerProcess } from '../helpers/process.js';
 import type { ServerProcess } from '../helpers/process.js';
 import { checkoutBody, pageTokenOf, sandboxTokenBody } from '../helpers/resources.js';
+import { decryptCard, keyPair } from '../api/merchant-card/api-helpers.js';
+import type { IssuedCard } from '../api/merchant-card/api-helpers.js';
 
 // Distinctive, so finding one anywhere in the output cannot be a coincidence.
 const SHOP = { username: 'shop_logs', password: 'Pw-shop-9f41c27b' };
@@ -47,8 +51,8 @@ describe('secrets in logs', () => {
   const shopperTokens: string[] = [];
 
   /** One request to the server process; remembers the credentials sent and the correlation id answered. */
-  async function send(method: string, url: string, body?: unknown, authorization: string | null = basic(SHOP.username, SHOP.password)) {
-    const headers: Record<string, string> = {};
+  async function send(method: string, url: string, body?: unknown, authorization: string | null = basic(SHOP.username, SHOP.password), extraHeaders: Record<string, string> = {}) {
+    const headers: Record<string, string> = { ...extraHeaders };
     if (authorization !== null) {
       headers.authorization = authorization;
       authorizations.add(authorization);
@@ -171,6 +175,52 @@ describe('secrets in logs', () => {
     assert.equal(dispute.status, 201, dispute.text);
     assert.equal((await send('POST', `/sandbox/v1/settlements/disputes/${dispute.json().dispute_id}/lose`, {})).status, 200);
 
+    // Merchant Card Service: a key enrolled, two orders settled with virtual cards (one through a
+    // promise), each settlement read by its id and by its order under KeyId, a card used, and cancel
+    // requests decided at once (no wait): one rejected (the card in use), one cancelled and refunded.
+    const pair = keyPair();
+    const key = await send('POST', '/sandbox/v1/merchant-card/keys', pair.jwk);
+    assert.equal(key.status, 201, key.text);
+    const keyId = String(key.json().key_id);
+    assert.equal((await send('PATCH', '/sandbox/v1/settings', { merchant_card_cancel_minutes: 0 })).status, 200);
+    const issued: IssuedCard[] = [];
+    const settledOrders: string[] = [];
+    for (const promised of [true, false]) {
+      const cardOrder = await send('POST', '/sandbox/v1/orders', orderBody());
+      assert.equal(cardOrder.status, 201, cardOrder.text);
+      const orderId = String(cardOrder.json().order_id);
+      let promiseId: string | undefined;
+      if (promised) {
+        const cards = [
+          { amount: 6000, currency: 'SEK', reference: 'seller-1' },
+          { amount: 4000, currency: 'SEK', reference: 'seller-2', fund_amount: 3500 },
+        ];
+        const made = await send('POST', '/merchantcard/v3/promises', { order_id: orderId, cards });
+        assert.equal(made.status, 201, made.text);
+        promiseId = String(made.json().promise_id);
+        assert.equal((await send('GET', `/merchantcard/v3/promises/${promiseId}`)).status, 200);
+      }
+      const settled = await send('POST', '/merchantcard/v3/settlements', { order_id: orderId, key_id: keyId, ...(promiseId && { promise_id: promiseId }) });
+      assert.equal(settled.status, 201, settled.text);
+      issued.push(...(settled.json().cards as IssuedCard[]));
+      for (const read of [`/merchantcard/v3/settlements/${settled.json().settlement_id}`, `/merchantcard/v3/settlements/order/${orderId}`]) {
+        const again = await send('GET', read, undefined, undefined, { KeyId: keyId });
+        assert.equal(again.status, 200, again.text);
+        issued.push(...(again.json().cards as IssuedCard[]));
+      }
+      if (promised) assert.equal((await send('POST', `/sandbox/v1/merchant-card/cards/${settled.json().cards[1].card_id}/use`)).status, 200);
+      assert.equal((await send('POST', `/merchantcard/v3/orders/${orderId}/cancel-request`)).status, 202);
+      const decided = await send('GET', `/merchantcard/v3/orders/${orderId}/cancel-request`);
+      assert.equal(decided.json().status, promised ? 'REJECTED' : 'CANCELLED', decided.text);
+      settledOrders.push(orderId);
+    }
+    const cancelled = await send('GET', `/ordermanagement/v1/orders/${settledOrders[1]}`);
+    assert.equal(cancelled.json().refunded_amount, 12500, cancelled.text);
+    // What only the merchant's private key reveals: each card's data, and each AES key that encrypted it.
+    const cardSecrets = issued.map((card) => decryptCard(card, pair));
+    assert.equal(new Set(cardSecrets.map((c) => c.pan)).size, 3, 'three cards, each read three times');
+    const aesKeys = issued.map((card) => Buffer.from(pair.forgeKey.decrypt(Buffer.from(card.aes_key, 'base64').toString('binary'), 'RSAES-PKCS1-V1_5'), 'binary'));
+
     // Wrong credentials of every kind, and a refused body holding the card number.
     for (const authorization of [
       basic(SHOP.username, 'wrong-password'),
@@ -197,6 +247,18 @@ describe('secrets in logs', () => {
     assert.equal(output.includes(PAN), false, 'the card number is not in the logs');
     assert.deepEqual(cardNumbersIn(output), [], 'nothing shaped like a card number');
     for (const shopperToken of shopperTokens) assert.equal(output.includes(shopperToken), false, 'a shopper token in the logs');
+    for (const card of cardSecrets) {
+      assert.equal(output.includes(card.pan), false, 'a virtual card\'s number in the logs');
+      // A code is three digits, as found in any status code or pid: searched as the JSON string it is.
+      assert.equal(output.includes(`"${card.cvv}"`), false, `a virtual card's code ("${card.cvv}") in the logs`);
+      assert.equal(output.includes(JSON.stringify(card)), false, 'a virtual card\'s data in the logs');
+    }
+    assert.doesNotMatch(output, /cvv|expiry_date|"pan"/i, 'no card data field in the logs');
+    for (const aesKey of aesKeys) {
+      for (const encoded of [aesKey.toString('hex'), aesKey.toString('base64'), aesKey.toString('base64url')]) {
+        assert.equal(output.toLowerCase().includes(encoded.toLowerCase()), false, `an unwrapped AES key (${encoded}) in the logs`);
+      }
+    }
 
     // Every request is in the logs under its correlation id, and every line a request wrote carries one.
     const entries = output

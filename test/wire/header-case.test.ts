@@ -59,7 +59,8 @@ for (const dialect of await availableDialects()) {
         const query = spec.query ? `?${new URLSearchParams(Object.fromEntries(Object.entries(spec.query).map(([k, v]) => [k, v(ids)]))).toString()}` : '';
         const path = urlOf(spec, realParams(spec, ids), query);
         const body = spec.body ? JSON.stringify(spec.body(ids)) : undefined;
-        const response = await send(port, spec.method, path, { auth: spec.auth === 'merchant' ? AUTH : null, body });
+        const headers = Object.entries(spec.headers?.(ids) ?? {}).map(([name, value]) => `${name}: ${value}`);
+        const response = await send(port, spec.method, path, { auth: spec.auth === 'merchant' ? AUTH : null, body, headers });
         assertCanonical(response, `${spec.method} ${spec.path} → ${response.status}`);
         statuses.add(response.status);
       }
