@@ -130,7 +130,8 @@ export async function buildApp(deps: AppDeps, modules: readonly ApiModule[] = MO
     sendError(error, request, reply);
   });
 
-  // Every module's routes (src/modules/index.ts); the sandbox's unless --no-sandbox.
+  // Every module's request hooks, then its routes (src/modules/index.ts); the sandbox's unless --no-sandbox.
+  for (const module of modules) module.hooks?.(app, moduleDeps);
   registerOperationsRoutes(app, moduleDeps, metrics);
   for (const module of modules) module.routes?.(app, moduleDeps);
   if (deps.config.sandbox) for (const module of modules) module.sandboxRoutes?.(app, moduleDeps);

@@ -5,6 +5,8 @@
 import type { ApiModule } from '../platform/module.js';
 import { checkout } from './checkout/module.js';
 import { customerToken } from './customer-token/module.js';
+import { dashboard } from './dashboard/module.js';
+import { faults } from './faults/module.js';
 import { hpp } from './hpp/module.js';
 import { merchantCard } from './merchant-card/module.js';
 import { merchants } from './merchants/module.js';
@@ -13,4 +15,4 @@ import { payments } from './payments/module.js';
 import { sandbox } from './sandbox/module.js';
 import { settlements } from './settlements/module.js';
 
-export const MODULES: readonly ApiModule[] = [orderManagement, payments, checkout, customerToken, hpp, settlements, merchantCard, merchants, sandbox];
+export const MODULES: readonly ApiModule[] = [faults, orderManagement, payments, checkout, customerToken, hpp, settlements, merchantCard, merchants, sandbox, dashboard];

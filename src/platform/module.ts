@@ -28,6 +28,11 @@ export interface ApiModule {
   readonly dueWork?: readonly ModuleDueStep[];
   /** Fact type → the rule that reacts to it. */
   readonly reactions?: Readonly<Record<string, Reaction>>;
+  /**
+   * Request hooks the module adds to every route (fault injection, the API call log), registered
+   * after authentication and before any route; each decides itself what `--no-sandbox` turns off (config.sandbox).
+   */
+  hooks?(app: App, deps: ModuleDeps): void;
   /** Path segments that authenticate whoever holds them, blanked in logs (first group kept). */
   readonly secretPaths?: readonly RegExp[];
 }

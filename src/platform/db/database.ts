@@ -16,6 +16,9 @@ import * as m0004 from '../../../migrations/0004_callbacks_failed_index.js';
 import * as m0005 from '../../../migrations/0005_hpp_and_messages.js';
 import * as m0006 from '../../../migrations/0006_settlements.js';
 import * as m0007 from '../../../migrations/0007_merchant_card.js';
+import * as m0008 from '../../../migrations/0008_api_calls.js';
+import * as m0009 from '../../../migrations/0009_faults.js';
+import * as m0010 from '../../../migrations/0010_dashboard.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -261,6 +264,9 @@ const migrations: Record<string, Migration> = {
   '0005_hpp_and_messages': m0005,
   '0006_settlements': m0006,
   '0007_merchant_card': m0007,
+  '0008_api_calls': m0008,
+  '0009_faults': m0009,
+  '0010_dashboard': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

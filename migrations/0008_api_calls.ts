@@ -1,0 +1,6 @@
+/** (Filled in by the change that adds the tables.) */
+import type { Kysely } from 'kysely';
+
+export async function up(_db: Kysely<unknown>): Promise<void> {}
+
+export async function down(_db: Kysely<unknown>): Promise<void> {}

@@ -1,0 +1,6 @@
+/** The merchant dashboard at /dashboard: what the server did, and the sandbox's actions. */
+import type { ApiModule } from '../../platform/module.js';
+
+export const dashboard: ApiModule = {
+  name: 'dashboard',
+};
