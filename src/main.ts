@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { localUrl } from './config.js';
 import { buildApp } from './app.js';
-import { loggableUrl } from './platform/logging.js';
+import { LOG_REDACT_PATHS, loggableUrl } from './platform/logging.js';
 import type { App } from './platform/app.js';
 import { migrateToLatest, openDatabase } from './platform/db/database.js';
 import type { Db } from './platform/db/database.js';
@@ -33,7 +33,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({
     level: config.logLevel,
     // Credentials never reach the logs, whatever a log call is handed.
-    redact: { paths: ['req.headers.authorization', 'headers.authorization', 'password', '*.password'], censor: '[redacted]' },
+    redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
     // The request in Fastify's per-request lines (debug, trace): no headers, and no token from the URL.
     serializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: loggableUrl(req.url), remoteAddress: req.ip }) },
   });

@@ -20,3 +20,20 @@ export function loggableUrl(url: string): string {
   for (const pattern of secretPaths) out = out.replace(pattern, '$1[redacted]');
   return out;
 }
+
+/**
+ * What pino blanks in any object a log call is handed: credentials (Basic authorization, passwords)
+ * and the dashboard's session cookie and form token.
+ */
+export const LOG_REDACT_PATHS: readonly string[] = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'req.headers.cookie',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  'res.headers["set-cookie"]',
+  'password',
+  '*.password',
+  'csrf_token',
+  '*.csrf_token',
+];

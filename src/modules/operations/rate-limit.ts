@@ -70,8 +70,7 @@ export class RateLimiter {
     private readonly lockout: RateLimitLockout = 'merchant',
     private readonly now: () => number = Date.now,
   ) {
-    // "<quota>, <quota>;w=<window seconds>", the form of Klarna's example.
-    this.limitHeaders = Object.fromEntries(RATE_LIMIT_CATEGORIES.map((c) => [c, `${limits[c]}, ${limits[c]};w=${WINDOW_MS / 1000}`])) as Record<RateLimitCategory, string>;
+    this.limitHeaders = Object.fromEntries(RATE_LIMIT_CATEGORIES.map((c) => [c, quotaHeader(limits[c])])) as Record<RateLimitCategory, string>;
   }
 
   /** Counts one request; says whether it may proceed and which headers it gets. */
@@ -82,15 +81,10 @@ export class RateLimiter {
       this.merchants.set(merchantId, merchant);
     }
     const now = this.now();
-    const seconds = (until: number) => String(Math.max(1, Math.ceil((until - now) / 1000)));
+    const seconds = (until: number) => Math.max(1, Math.ceil((until - now) / 1000));
     // Locked out by another category's quota: refused without being counted, until that window ends.
     if (now < merchant.lockedUntil) {
-      const reset = seconds(merchant.lockedUntil);
-      return {
-        allowed: false,
-        exhausted: merchant.lockedBy,
-        headers: { 'x-ratelimit-limit': this.limitHeaders[category], 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset, 'retry-after': reset },
-      };
+      return { allowed: false, exhausted: merchant.lockedBy, headers: rateLimitHeaders(this.limitHeaders[category], 0, seconds(merchant.lockedUntil), true) };
     }
     const window = merchant.windows[RATE_LIMIT_CATEGORIES.indexOf(category)] as Window;
     if (now >= window.endsAt) {
@@ -104,12 +98,23 @@ export class RateLimiter {
       merchant.lockedUntil = window.endsAt;
       merchant.lockedBy = category;
     }
-    // Every response tells the quota left and when the window ends (whole seconds, as Klarna's example).
-    const reset = seconds(window.endsAt);
-    const headers: Record<string, string> = { 'x-ratelimit-limit': this.limitHeaders[category], 'x-ratelimit-remaining': String(limit - window.used), 'x-ratelimit-reset': reset };
-    if (!allowed) headers['retry-after'] = reset;
+    const headers = rateLimitHeaders(this.limitHeaders[category], limit - window.used, seconds(window.endsAt), !allowed);
     return allowed ? { allowed, headers } : { allowed, headers, exhausted: category };
   }
+}
+
+/** `X-Ratelimit-Limit`'s value: "<quota>, <quota>;w=<window seconds>", the form of Klarna's example. */
+export const quotaHeader = (quota: number): string => `${quota}, ${quota};w=${WINDOW_MS / 1000}`;
+
+/**
+ * The headers of a limited response: the quota, what is left of it and when the window ends (whole
+ * seconds, as Klarna's example); a refusal adds `Retry-After` with the same seconds.
+ */
+export function rateLimitHeaders(limit: string, remaining: number, resetSeconds: number, refused: boolean): Record<string, string> {
+  const reset = String(resetSeconds);
+  const headers: Record<string, string> = { 'x-ratelimit-limit': limit, 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': reset };
+  if (refused) headers['retry-after'] = reset;
+  return headers;
 }
 
 /** The primary's counts for all workers of `serve --processes N` (cluster-ipc topic). */

@@ -22,6 +22,12 @@ export interface DeliveryOutcome {
   durationMs: number;
 }
 
+/**
+ * Decides, before an attempt, that it is answered without calling the merchant (an outcome), or
+ * goes out as usual (null). The outcome is recorded like any attempt's and retried on the policy.
+ */
+export type DeliveryInterceptor = (callback: ClaimedCallback, policy: DeliveryPolicy) => Promise<DeliveryOutcome | null>;
+
 export interface DispatcherOptions {
   /** How often to look for due callbacks when nobody wakes the dispatcher. */
   pollIntervalMs?: number;
@@ -46,6 +52,7 @@ export class CallbackDispatcher {
   private failures = 0;
   /** Delivery attempts by this process that got no 2xx (for /metrics). */
   failedAttempts = 0;
+  private interceptor: DeliveryInterceptor | null = null;
 
   constructor(
     private readonly db: Db,
@@ -62,6 +69,11 @@ export class CallbackDispatcher {
 
   onStop(kind: string, condition: StopCondition): void {
     this.stopConditions.set(kind, condition);
+  }
+
+  /** Sets the one interceptor consulted before every attempt (the sandbox's callback faults). */
+  intercept(interceptor: DeliveryInterceptor | null): void {
+    this.interceptor = interceptor;
   }
 
   start(): void {
@@ -178,9 +190,38 @@ export class CallbackDispatcher {
     this.again = true;
   }
 
-  private async attempt(callback: ClaimedCallback): Promise<void> {
+  /**
+   * Sends one callback again at once, as a new attempt recorded like any other (the same URL and
+   * body), whatever its status and without its stop condition: a pending one is delivered now and
+   * keeps to its schedule after; a finished one stays finished, delivered after a 2xx. Resolves once
+   * the attempt is recorded: `unknown` for no such callback of the merchant, `busy` while another
+   * delivery holds it.
+   */
+  async deliverNow(callbackId: number, merchantId: string): Promise<'attempted' | 'unknown' | 'busy'> {
+    const wall = Date.now();
+    const now = await this.clock.now();
+    const claimed = await this.db.transaction(async (sql) => {
+      const row = await sql.get<{ status: string; lease_until: number | string | null }>(
+        `select status, lease_until from callbacks where callback_id = ? and merchant_id = ?${this.db.forUpdate}`,
+        [callbackId, merchantId],
+      );
+      if (!row) return 'unknown' as const;
+      if (row.lease_until !== null && Number(row.lease_until) > wall) return 'busy' as const;
+      const callback = await sql.get<ClaimedCallback>(
+        'update callbacks set lease_until = ?, updated_at = ? where callback_id = ? ' +
+          'returning callback_id, merchant_id, kind, order_id, session_id, url, body, attempts, policy, lease_until, last_status',
+        [wall + this.leaseMs, now, callbackId],
+      );
+      return callback ? { callback: { ...callback, callback_id: Number(callback.callback_id), lease_until: Number(callback.lease_until) }, status: row.status } : ('unknown' as const);
+    });
+    if (typeof claimed === 'string') return claimed;
+    await this.attempt(claimed.callback, { previousStatus: claimed.status });
+    return 'attempted';
+  }
+
+  private async attempt(callback: ClaimedCallback, redelivery?: { previousStatus: string }): Promise<void> {
     const policy = JSON.parse(callback.policy) as DeliveryPolicy;
-    const stop = this.stopConditions.get(callback.kind);
+    const stop = redelivery ? undefined : this.stopConditions.get(callback.kind);
     if (stop) {
       const stopped = await this.db.transaction(async (sql) => {
         if (!(await stop(sql, callback))) return false;
@@ -207,7 +248,10 @@ export class CallbackDispatcher {
         [callback.callback_id, attempt, startedAt, outcome.durationMs, outcome.status, outcome.body, outcome.error],
       );
       const delay = policy.retry_delays_ms[attempt - 1];
-      const status = delay !== undefined && (!ok || policy.repeat_after_success === true) ? 'pending' : ok ? 'delivered' : 'failed';
+      const scheduled = delay !== undefined && (!ok || policy.repeat_after_success === true) ? 'pending' : ok ? 'delivered' : 'failed';
+      // A redelivery of a finished callback leaves it finished: delivered after a 2xx, else as it was.
+      const finished = redelivery !== undefined && redelivery.previousStatus !== 'pending';
+      const status = finished ? (ok ? 'delivered' : redelivery.previousStatus) : scheduled;
       await sql.run(
         'update callbacks set status = ?, attempts = ?, next_attempt_at = ?, lease_until = null, last_status = ?, last_error = ?, ' +
           'finished_at = ?, updated_at = ? where callback_id = ? and lease_until = ?',
@@ -233,8 +277,16 @@ export class CallbackDispatcher {
     }
   }
 
-  /** One HTTP attempt; never throws. */
+  /** One HTTP attempt, unless the interceptor answers it; never throws. */
   private async deliver(callback: ClaimedCallback, policy: DeliveryPolicy): Promise<DeliveryOutcome> {
+    if (this.interceptor) {
+      try {
+        const intercepted = await this.interceptor(callback, policy);
+        if (intercepted) return intercepted;
+      } catch (error) {
+        this.logger.warn({ err: error, callback_id: callback.callback_id }, 'callback interceptor failed; delivering as usual');
+      }
+    }
     const outcome = await postToMerchant(callback.url, callback.body, policy, MAX_STORED_RESPONSE_CHARS);
     return { status: outcome.status, body: outcome.body, error: outcome.error, durationMs: outcome.durationMs };
   }
