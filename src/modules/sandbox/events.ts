@@ -55,11 +55,22 @@ export async function callbackEvents(db: Db, merchantId: string, filter: { order
 }
 
 export async function orderTimeline(db: Db, merchantId: string, orderId: string | undefined): Promise<EventView[]> {
+  const [changes, callbacks] = await Promise.all([orderStateChanges(db, merchantId, orderId), callbackEvents(db, merchantId, { orderId })]);
+  // Ties in time keep the order in which things happen: the order's own changes, then its callbacks.
+  const ranked = [...changes.map((e, i) => ({ ...e, rank: i })), ...callbacks.map((e) => ({ ...e, rank: changes.length }))];
+  ranked.sort((a, b) => a.created_at - b.created_at || a.rank - b.rank);
+  return ranked.slice(0, MAX_EVENTS_PAGE).map(({ rank: _rank, ...event }) => event);
+}
+
+/**
+ * What changed an order (or every order of the merchant), oldest first: its creation, captures and
+ * refunds (rows of their own) and the recorded events (send-outs, acknowledgements, …).
+ */
+export async function orderStateChanges(db: Db, merchantId: string, orderId: string | undefined): Promise<EventView[]> {
   const byOrder = <QB extends { where(column: 'order_id', op: '=', value: string): QB }>(qb: QB): QB =>
     orderId === undefined ? qb : qb.where('order_id', '=', orderId);
-  const [recorded, callbacks, orders, captures, refunds] = await Promise.all([
+  const [recorded, orders, captures, refunds] = await Promise.all([
     listEvents(db.kysely, merchantId, orderId),
-    callbackEvents(db, merchantId, { orderId }),
     byOrder(db.kysely.selectFrom('orders').select(['order_id', 'original_order_amount', 'fraud_status', 'created_at']).where('merchant_id', '=', merchantId))
       .orderBy('created_at')
       .limit(MAX_EVENTS_PAGE)
@@ -101,7 +112,6 @@ export async function orderTimeline(db: Db, merchantId: string, orderId: string 
       payload: { refund_id: r.refund_id, refunded_amount: r.refunded_amount, allocations: JSON.parse(r.allocations) as unknown },
     })),
     ...recorded.map((e) => ({ ...e, rank: 3 })),
-    ...callbacks.map((e) => ({ ...e, rank: 4 })),
   ];
   ranked.sort((a, b) => a.created_at - b.created_at || a.rank - b.rank);
   return ranked.slice(0, MAX_EVENTS_PAGE).map(({ rank: _rank, ...event }) => event);

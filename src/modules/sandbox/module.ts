@@ -1,8 +1,14 @@
-/** The sandbox's own controls as a module (platform/module.ts): the clock and the event timeline. */
+/**
+ * The sandbox's own controls as a module (platform/module.ts): the clock, the events, the inbox, the
+ * callback inspector and the timeline (sandbox routes), and the API call log (a request hook, on
+ * with or without --no-sandbox: it costs a buffered append per request and feeds the dashboard too).
+ */
 import type { ApiModule } from '../../platform/module.js';
+import { registerApiCallLog } from './api-calls.js';
 import { registerSandboxControlRoutes } from './sandbox-routes.js';
 
 export const sandbox: ApiModule = {
   name: 'sandbox',
+  hooks: (app, deps) => void registerApiCallLog(app, deps),
   sandboxRoutes: registerSandboxControlRoutes,
 };

@@ -1,0 +1,349 @@
+/**
+ * The API call log: every request an authenticated merchant makes to Klarna's APIs and the sandbox,
+ * as one row of `api_calls` (method, path without query string, route pattern, status, correlation
+ * id, duration, server time, and the order, session or other resource it concerns). Never a body, a
+ * header or a credential.
+ *
+ * Off the hot path: a request only appends a small record to this process's buffer (a route-level
+ * `onResponse` hook, added only to the routes that are logged). The buffer is written in one
+ * transaction every ~200 ms, at close, and whenever a reader in this process asks for it
+ * (`flushApiCalls(db)`, which the timeline calls first). The buffer is bounded: when the database
+ * cannot keep up, the oldest records are dropped and counted (`dropped`). Each merchant keeps its
+ * newest `maxPerMerchant` calls; older ones are pruned after a flush, at most once a minute.
+ *
+ * Times are server times (the sandbox clock): the wall time a request arrived plus the clock offset
+ * read at the flush. The sandbox's clock advance flushes first, so calls made before an advance keep
+ * their time; a clock advanced by another process within the ~200 ms a record waits may date it
+ * after the advance (docs/fidelity.md).
+ */
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { App, ModuleDeps } from '../../platform/app.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db/database.js';
+import type { SqlParam } from '../../platform/db/sql.js';
+import { loggableUrl } from '../../platform/logging.js';
+import type { Logger } from 'pino';
+import './tables.js';
+
+/** Where the resource ids of a call come from, fixed per route as it is added. */
+export interface LoggedRoute {
+  readonly route: string;
+  /** Path parameters naming an order, a session, and the first other id. */
+  readonly orderParam: string | null;
+  readonly sessionParam: string | null;
+  readonly otherParam: string | null;
+  /** A create: which field of its JSON answer names what it created, and as what. */
+  readonly created: { readonly field: string; readonly as: IdColumn } | null;
+  /** A response header naming what was created (`Capture-Id`, `Refund-Id`). */
+  readonly createdHeader: string | null;
+  /** POST routes without an order parameter whose body may name the order (`{"order_id": …}`). */
+  readonly orderInBody: boolean;
+}
+
+type IdColumn = 'order_id' | 'session_id' | 'resource_id';
+
+/** What the answer of a create names, by route (method and pattern). */
+const CREATES: Readonly<Record<string, { field: string; as: IdColumn }>> = {
+  'POST /sandbox/v1/orders': { field: 'order_id', as: 'order_id' },
+  'POST /payments/v1/authorizations/:authorization_token/order': { field: 'order_id', as: 'order_id' },
+  'POST /customer-token/v1/tokens/:customerToken/order': { field: 'order_id', as: 'order_id' },
+  'POST /checkout/v3/orders': { field: 'order_id', as: 'order_id' },
+  'POST /payments/v1/sessions': { field: 'session_id', as: 'session_id' },
+  'POST /hpp/v1/sessions': { field: 'session_id', as: 'session_id' },
+  'POST /payments/v1/authorizations/:authorization_token/customer-token': { field: 'token_id', as: 'resource_id' },
+  'POST /sandbox/v1/customer-tokens': { field: 'token_id', as: 'resource_id' },
+  'POST /merchantcard/v3/promises': { field: 'promise_id', as: 'resource_id' },
+  'POST /merchantcard/v3/settlements': { field: 'settlement_id', as: 'resource_id' },
+  'POST /sandbox/v1/settlements/disputes': { field: 'dispute_id', as: 'resource_id' },
+};
+
+/** Paths that are not merchant API calls: operations, and the dashboard's own pages and actions. */
+const NOT_LOGGED = /^\/(?:healthz|readyz|metrics|dashboard)(?:[/?]|$)/;
+const MAX_ID_LENGTH = 255;
+
+/** One call as buffered: references and numbers only; the row is worked out at the flush. */
+export interface BufferedCall {
+  spec: LoggedRoute;
+  merchantId: string;
+  method: string;
+  url: string;
+  status: number;
+  correlationId: string;
+  durationMs: number;
+  /** Wall-clock time the request arrived. */
+  wallAt: number;
+  params: unknown;
+  bodyOrderId: string | null;
+  created: string | null;
+}
+
+export interface ApiCallLogOptions {
+  /** How often the buffer is written (default 200 ms). */
+  flushIntervalMs?: number;
+  /** Records held at most; beyond, the oldest are dropped (default 20 000). */
+  maxBuffered?: number;
+  /** Calls kept per merchant, newest first (default 20 000). */
+  maxPerMerchant?: number;
+  /** How often merchants over the cap are pruned (default 60 s). */
+  pruneIntervalMs?: number;
+}
+
+/** The logs of this process, by database, so any reader can flush what it is about to read. */
+const logsByDb = new WeakMap<Db, Set<ApiCallLog>>();
+
+/** Writes what this process has buffered for `db` now (read-your-own-calls for the timeline and listings). */
+export async function flushApiCalls(db: Db): Promise<void> {
+  const logs = logsByDb.get(db);
+  if (logs) await Promise.all([...logs].map((log) => log.flush()));
+}
+
+export class ApiCallLog {
+  private buffer: BufferedCall[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private readonly touched = new Set<string>();
+  private lastPrune = Date.now();
+  private failures = 0;
+  private readonly flushIntervalMs: number;
+  private readonly maxBuffered: number;
+  private readonly maxPerMerchant: number;
+  private readonly pruneIntervalMs: number;
+  /** Records dropped because the buffer was full (the database did not keep up). */
+  dropped = 0;
+  private reportedDrops = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    options: ApiCallLogOptions = {},
+  ) {
+    this.flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.maxBuffered = options.maxBuffered ?? 20_000;
+    this.maxPerMerchant = options.maxPerMerchant ?? 20_000;
+    this.pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    let set = logsByDb.get(this.db);
+    if (!set) logsByDb.set(this.db, (set = new Set()));
+    set.add(this);
+    this.timer = setInterval(() => {
+      if (this.buffer.length > 0 && !this.flushing) void this.flush();
+    }, this.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and writes what is left. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+    logsByDb.get(this.db)?.delete(this);
+  }
+
+  /** Records held in memory, not yet written. */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  record(call: BufferedCall): void {
+    if (this.buffer.length >= this.maxBuffered) {
+      this.buffer.shift();
+      this.dropped += 1;
+    }
+    this.buffer.push(call);
+  }
+
+  /** Writes everything buffered so far; resolves once it is committed (or given up on). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.flushing = this.write(batch).finally(() => {
+      this.flushing = null;
+    });
+    await this.flushing;
+  }
+
+  private async write(batch: BufferedCall[]): Promise<void> {
+    try {
+      const offset = await this.clock.offset();
+      const rows = batch.map((call) => toRow(call, offset));
+      if (this.db.dialect === 'postgres') {
+        // One statement for the whole batch.
+        await this.db.transaction((sql) =>
+          sql.run(
+            `insert into api_calls (${COLUMNS.join(', ')}) select ${COLUMNS.join(', ')} from json_to_recordset(?::json) as r(` +
+              'merchant_id text, method text, path text, route text, status integer, correlation_id text, duration_ms double precision, ' +
+              'created_at bigint, order_id text, session_id text, resource_id text)',
+            [JSON.stringify(rows.map((row) => Object.fromEntries(COLUMNS.map((c, i) => [c, row[i]]))))],
+          ),
+        );
+      } else {
+        const insert = `insert into api_calls (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`;
+        await this.db.transaction(async (sql) => {
+          for (const row of rows) await sql.run(insert, row);
+        });
+      }
+      this.failures = 0;
+      if (this.dropped > this.reportedDrops) {
+        this.logger.warn({ dropped: this.dropped - this.reportedDrops }, 'API call log: the buffer was full; the oldest calls were not recorded');
+        this.reportedDrops = this.dropped;
+      }
+      for (const call of batch) this.touched.add(call.merchantId);
+      if (Date.now() - this.lastPrune >= this.pruneIntervalMs) await this.prune();
+    } catch (error) {
+      // Kept for the next flush, as far as the buffer allows (the oldest go first).
+      const room = Math.max(0, this.maxBuffered - this.buffer.length);
+      const kept = batch.slice(Math.max(0, batch.length - room));
+      this.dropped += batch.length - kept.length;
+      this.buffer = [...kept, ...this.buffer];
+      if (this.failures % 32 === 0) this.logger.warn({ err: error, buffered: this.buffer.length, dropped: this.dropped }, 'API call log: writing failed; retrying');
+      this.failures += 1;
+    }
+  }
+
+  /** Keeps each recently active merchant's newest calls only. */
+  async prune(): Promise<void> {
+    this.lastPrune = Date.now();
+    const merchants = [...this.touched];
+    this.touched.clear();
+    for (const merchantId of merchants) {
+      const edge = await this.db.read.get<{ call_id: number | string }>('select call_id from api_calls where merchant_id = ? order by call_id desc limit 1 offset ?', [
+        merchantId,
+        this.maxPerMerchant,
+      ]);
+      if (edge) await this.db.transaction((sql) => sql.run('delete from api_calls where merchant_id = ? and call_id <= ?', [merchantId, Number(edge.call_id)]));
+    }
+  }
+}
+
+const COLUMNS = ['merchant_id', 'method', 'path', 'route', 'status', 'correlation_id', 'duration_ms', 'created_at', 'order_id', 'session_id', 'resource_id'] as const;
+
+function idOf(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value.slice(0, MAX_ID_LENGTH) : null;
+}
+
+function toRow(call: BufferedCall, offset: number): SqlParam[] {
+  const { spec } = call;
+  const params = (call.params ?? {}) as Record<string, unknown>;
+  let orderId = spec.orderParam ? idOf(params[spec.orderParam]) : call.bodyOrderId;
+  let sessionId = spec.sessionParam ? idOf(params[spec.sessionParam]) : null;
+  let resourceId = spec.otherParam ? idOf(params[spec.otherParam]) : null;
+  if (call.created !== null) {
+    const as = spec.created?.as ?? 'resource_id';
+    if (as === 'order_id') orderId = call.created;
+    else if (as === 'session_id') sessionId = call.created;
+    else resourceId = call.created;
+  }
+  const query = call.url.indexOf('?');
+  const path = loggableUrl(query === -1 ? call.url : call.url.slice(0, query));
+  return [
+    call.merchantId,
+    call.method,
+    path,
+    spec.route,
+    call.status,
+    call.correlationId,
+    Math.round(call.durationMs * 1000) / 1000,
+    Math.round(call.wallAt) + offset,
+    orderId,
+    sessionId,
+    resourceId,
+  ];
+}
+
+/** How a route's calls are logged, or null when they are not (operations, dashboard, routes without credentials). */
+function specOf(route: RouteOptions): LoggedRoute | null {
+  if (NOT_LOGGED.test(route.url) || route.config?.auth === false) return null;
+  const method = Array.isArray(route.method) ? route.method.join(',') : route.method;
+  const names = [...route.url.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1] as string);
+  const orderParam = names.find((n) => n === 'order_id') ?? null;
+  const sessionParam = names.find((n) => n === 'session_id') ?? null;
+  const otherParam = names.find((n) => n !== 'order_id' && n !== 'session_id') ?? null;
+  const header = method === 'POST' && /\/captures$/.test(route.url) ? 'capture-id' : method === 'POST' && /\/refunds$/.test(route.url) ? 'refund-id' : null;
+  return {
+    route: route.url,
+    orderParam,
+    sessionParam,
+    otherParam,
+    created: CREATES[`${method} ${route.url}`] ?? null,
+    createdHeader: header,
+    orderInBody: method === 'POST' && orderParam === null && sessionParam === null,
+  };
+}
+
+/** Marks this module's route hooks, so a route added twice (a GET's HEAD twin) gets them once. */
+const OURS = Symbol('api-call-log');
+type Marked = { [OURS]?: true };
+
+function withHook<T>(existing: T | T[] | undefined, hook: T): T[] {
+  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+  return [...list.filter((h) => !(h as Marked)[OURS]), hook];
+}
+
+/**
+ * Adds the log to every merchant route as it is registered (call before any route) and writes it
+ * every ~200 ms; closed (and written out) with the app.
+ */
+export function registerApiCallLog(app: App, deps: ModuleDeps, options: ApiCallLogOptions = {}): ApiCallLog {
+  const log = new ApiCallLog(deps.db, deps.clock, deps.logger, options);
+  const wall = deps.clock.wallClock;
+  const created = new WeakMap<FastifyRequest, string>();
+  app.addHook('onRoute', (route) => {
+    const spec = specOf(route as unknown as RouteOptions);
+    if (!spec) return;
+    const onResponse = Object.assign(
+      (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        const merchant = request.merchant;
+        if (merchant) {
+          let made = spec.created ? (created.get(request) ?? null) : null;
+          if (spec.createdHeader !== null && reply.statusCode < 300) made = idOf(reply.getHeader(spec.createdHeader));
+          const body = spec.orderInBody ? (request.body as { order_id?: unknown } | undefined) : undefined;
+          const elapsed = reply.elapsedTime;
+          log.record({
+            spec,
+            merchantId: merchant.merchant_id,
+            method: request.method,
+            url: request.url,
+            status: reply.statusCode,
+            correlationId: request.id,
+            durationMs: elapsed,
+            wallAt: wall() - elapsed,
+            params: request.params,
+            bodyOrderId: body !== null && typeof body === 'object' ? idOf(body.order_id) : null,
+            created: made,
+          });
+        }
+        done();
+      },
+      { [OURS]: true as const },
+    );
+    const r = route as unknown as { onResponse?: unknown; onSend?: unknown };
+    r.onResponse = withHook(r.onResponse, onResponse);
+    if (spec.created) {
+      const field = spec.created.field;
+      const onSend = Object.assign(
+        (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
+          if (request.merchant && reply.statusCode < 300 && typeof payload === 'string') {
+            try {
+              const id = idOf((JSON.parse(payload) as Record<string, unknown>)[field]);
+              if (id !== null) created.set(request, id);
+            } catch {
+              // Not JSON: nothing to name.
+            }
+          }
+          done(null, payload);
+        },
+        { [OURS]: true as const },
+      );
+      r.onSend = withHook(r.onSend, onSend);
+    }
+  });
+  app.addHook('onReady', async () => log.start());
+  app.addHook('onClose', async () => log.close());
+  return log;
+}
