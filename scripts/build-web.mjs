@@ -21,6 +21,8 @@ const ENTRIES = [
   ['checkout/checkout.css', 'checkout/checkout'],
   ['checkout/snippet.ts', 'checkout/snippet'],
   ['hpp/hpp.css', 'hpp/hpp'],
+  ['dashboard/dashboard.ts', 'dashboard/dashboard'],
+  ['dashboard/dashboard.css', 'dashboard/dashboard'],
 ];
 
 /** The library's fallback base: a free identifier the server replaces with its public URL (exactly once). */

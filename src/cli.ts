@@ -68,6 +68,10 @@ program
     '--rate-limit-lockout <scope>',
     'once a quota is used up, refuse every request of the merchant until its window ends (merchant, as Klarna describes) or only that category (category) (env KLARNA_LOCAL_RATE_LIMIT_LOCKOUT, default merchant)',
   )
+  .addHelpText(
+    'after',
+    '\nEnvironment only:\n  KLARNA_LOCAL_DASHBOARD_ADMIN=username:password  an administrator of /dashboard who sees every merchant (default: none)',
+  )
   .action(async (flags: ServeFlags) => {
     let config;
     try {

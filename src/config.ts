@@ -42,6 +42,8 @@ export interface Config {
   readonly rateLimit: RateLimitMode;
   /** Whether a merchant over one quota is refused everything (`merchant`) or only that category. */
   readonly rateLimitLockout: RateLimitLockout;
+  /** The dashboard's administrator, who sees every merchant (KLARNA_LOCAL_DASHBOARD_ADMIN); none when not set. */
+  readonly dashboardAdmin: MerchantCredential | null;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +68,8 @@ export interface ConfigInput {
   processes?: string | undefined;
   rateLimit?: string | undefined;
   rateLimitLockout?: string | undefined;
+  /** `username:password` (only from the environment in the CLI: a password in a flag shows in `ps`). */
+  dashboardAdmin?: string | undefined;
 }
 
 export const DEFAULT_DATABASE_URL = `sqlite:${path.join('data', 'klarna-local.sqlite')}`;
@@ -92,6 +96,7 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   const processes = parseProcesses(pick(flags.processes, 'KLARNA_LOCAL_PROCESSES') ?? '1');
   const rateLimit = parseRateLimit(pick(flags.rateLimit, 'KLARNA_LOCAL_RATE_LIMIT') ?? 'off');
   const rateLimitLockout = parseRateLimitLockout(pick(flags.rateLimitLockout, 'KLARNA_LOCAL_RATE_LIMIT_LOCKOUT') ?? 'merchant');
+  const dashboardAdmin = parseDashboardAdmin(pick(flags.dashboardAdmin, 'KLARNA_LOCAL_DASHBOARD_ADMIN'));
   return {
     port,
     host,
@@ -106,6 +111,7 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     processes,
     rateLimit,
     rateLimitLockout,
+    dashboardAdmin,
   };
 }
 
@@ -187,6 +193,16 @@ function parseLogLevel(raw: string): LogLevel {
   const level = raw.toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new ConfigError('LOG_LEVEL', `"${raw}" is not one of ${LOG_LEVELS.join(', ')}`);
   return level;
+}
+
+/** `username:password` (the password is everything after the first colon), or null when not set. */
+export function parseDashboardAdmin(raw: string | undefined): MerchantCredential | null {
+  if (raw === undefined) return null;
+  const colon = raw.indexOf(':');
+  if (colon <= 0 || colon === raw.length - 1) throw new ConfigError('KLARNA_LOCAL_DASHBOARD_ADMIN', 'expected username:password');
+  const username = raw.slice(0, colon);
+  if (username.length > 255) throw new ConfigError('KLARNA_LOCAL_DASHBOARD_ADMIN', 'the username is longer than 255 characters');
+  return { username, password: raw.slice(colon + 1) };
 }
 
 /** `username:password[,username:password…]`; the password is everything after the first colon. */

@@ -31,6 +31,14 @@ describe('configuration', () => {
     assert.throws(() => parseMerchants('user:'), ConfigError);
   });
 
+  it('KLARNA_LOCAL_DASHBOARD_ADMIN is optional: username and the password after the first colon', () => {
+    assert.equal(loadConfig({}, {}).dashboardAdmin, null);
+    assert.deepEqual(loadConfig({}, { KLARNA_LOCAL_DASHBOARD_ADMIN: 'root:pa:ss' }).dashboardAdmin, { username: 'root', password: 'pa:ss' });
+    for (const bad of ['nopass', ':pw', 'user:']) {
+      assert.throws(() => loadConfig({}, { KLARNA_LOCAL_DASHBOARD_ADMIN: bad }), (error: unknown) => error instanceof ConfigError && error.setting === 'KLARNA_LOCAL_DASHBOARD_ADMIN', bad);
+    }
+  });
+
   it('an invalid value names its setting', () => {
     const cases: [Record<string, string>, string][] = [
       [{ PORT: '70000' }, 'PORT'],
