@@ -2,7 +2,7 @@
  * One of every kind of resource a merchant can own, made through the public API: an Order Management
  * order with a capture and a refund, a Payments session and its authorization, a customer token and
  * an open Checkout order, a payout and a dispute, and the Merchant Card Service's key, promise,
- * settlement, card and cancel request. No merchant URL that would be called in the background is
+ * settlement, card and cancel request, and a finished callback. No merchant URL that would be called in the background is
  * given and nothing is left due on the clock, so the stored state stays still until a request changes it.
  */
 import assert from 'node:assert/strict';
@@ -42,6 +42,14 @@ export interface Resources {
   card_order_id: string;
   card_settlement_id: string;
   card_id: string;
+  /** A fault rule that matches no route (`/never/matched/*`), so it changes nothing the other requests do. */
+  fault_id: string;
+  /**
+   * A finished callback: the validation call of a Checkout order (completed with its validation
+   * required) to a port nothing listens on, recorded as failed; the order stays open. A redelivery
+   * is refused by the connection at once.
+   */
+  callback_id: string;
 }
 
 export const CHECKOUT_LINES = [
@@ -146,6 +154,23 @@ export async function createResources(t: TestApp, auth: RequestOptions['auth']):
   assert.equal(rejected.json().status, 'REJECTED', rejected.body);
   assert.equal((await t.patch('/sandbox/v1/settings', { merchant_card_cancel_minutes: 15 }, { auth })).status, 200);
 
+  const validated = await t.post(
+    '/checkout/v3/orders',
+    checkoutBody({ merchant_urls: { ...(checkoutBody().merchant_urls as Record<string, string>), validation: 'http://127.0.0.1:9/validate' }, options: { require_validate_callback_success: true } }),
+    { auth },
+  );
+  assert.equal(validated.status, 201, validated.body);
+  const shopper = { email: 'customer@email.se', billing_address: { given_name: 'Testperson-se', family_name: 'Approved', street_address: 'Stårgatan 1', postal_code: '12345', city: 'Ankeborg', country: 'SE' } };
+  const refusedCompletion = await t.post(`/sandbox/v1/checkout/orders/${validated.json().order_id}/complete`, shopper, { auth });
+  assert.equal(refusedCompletion.json().status, 'validation_failed', refusedCompletion.body);
+  const calls = await t.request({ url: `/sandbox/v1/callbacks?order_id=${validated.json().order_id}`, auth });
+  assert.equal(calls.status, 200, calls.body);
+  const callbackId: string | undefined = calls.json().callbacks[0]?.callback_id;
+  assert.ok(callbackId, calls.body);
+
+  const fault = await t.post('/sandbox/v1/faults', { method: 'GET', path: '/never/matched/*', status: 503, times: 1 }, { auth });
+  assert.equal(fault.status, 201, fault.body);
+
   return {
     order_id: order.order_id,
     capture_id: String(capture.headers['capture-id']),
@@ -167,5 +192,7 @@ export async function createResources(t: TestApp, auth: RequestOptions['auth']):
     card_order_id: cardOrder.order_id,
     card_settlement_id: settlement.json().settlement_id,
     card_id: cardId,
+    fault_id: fault.json().fault_id,
+    callback_id: callbackId,
   };
 }

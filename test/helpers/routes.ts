@@ -8,6 +8,7 @@ import type { App } from '../../src/platform/app.js';
 import { TOKEN_STATUSES } from '../../src/modules/customer-token/token.js';
 import { FRAUD_STATUSES } from '../../src/modules/order-management/order.js';
 import { DISPUTE_REASONS } from '../../src/modules/settlements/disputes.js';
+import { FAULT_METHODS, FAULT_TARGETS } from '../../src/modules/faults/fault.js';
 import { keyPair } from '../api/merchant-card/api-helpers.js';
 import { PUBLIC_URL, orderBody } from './harness.js';
 import { checkoutBody, sandboxTokenBody, tokenOrderBody } from './resources.js';
@@ -354,6 +355,22 @@ export const ROUTES: RouteSpec[] = [
   { method: 'POST', path: '/sandbox/v1/hpp/sessions/:session_id/cancel', auth: 'merchant', params: { session_id: 'hpp_session_id' } },
   {
     method: 'GET',
+    path: '/sandbox/v1/callbacks',
+    auth: 'merchant',
+    query: {
+      kind: () => 'checkout.validation',
+      status: () => 'failed',
+      order_id: (ids) => ids.order_id,
+      session_id: (ids) => ids.session_id,
+      size: () => '20',
+      offset: () => '0',
+    },
+  },
+  { method: 'GET', path: '/sandbox/v1/callbacks/:callback_id', auth: 'merchant', params: { callback_id: 'callback_id' } },
+  { method: 'POST', path: '/sandbox/v1/callbacks/:callback_id/redeliver', auth: 'merchant', params: { callback_id: 'callback_id' } },
+  { method: 'GET', path: '/sandbox/v1/timeline', auth: 'merchant', query: { order_id: (ids) => ids.order_id } },
+  {
+    method: 'GET',
     path: '/sandbox/v1/messages',
     auth: 'merchant',
     query: { order_id: (ids) => ids.order_id, session_id: (ids) => ids.hpp_session_id, recipient: () => 'customer@email.se', kind: () => 'hpp.link' },
@@ -419,6 +436,29 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/sandbox/v1/merchant-card/keys', auth: 'merchant' },
   { method: 'DELETE', path: '/sandbox/v1/merchant-card/keys/:key_id', auth: 'merchant', params: { key_id: 'card_key_id' } },
   { method: 'POST', path: '/sandbox/v1/merchant-card/cards/:card_id/use', auth: 'merchant', params: { card_id: 'card_id' } },
+
+  {
+    method: 'POST',
+    path: '/sandbox/v1/faults',
+    auth: 'merchant',
+    body: () => ({ method: 'GET', path: '/never/matched/*', status: 503, times: 1 }),
+    fields: {
+      target: { enum: FAULT_TARGETS },
+      method: { enum: FAULT_METHODS },
+      path: 'string',
+      status: 'integer',
+      error_code: 'string',
+      error_messages: 'array',
+      delay_ms: 'integer',
+      drop: 'boolean',
+      callback_kind: 'string',
+      times: 'integer',
+      expires_in_seconds: 'integer',
+    },
+  },
+  { method: 'GET', path: '/sandbox/v1/faults', auth: 'merchant' },
+  { method: 'GET', path: '/sandbox/v1/faults/:fault_id', auth: 'merchant', params: { fault_id: 'fault_id' } },
+  { method: 'DELETE', path: '/sandbox/v1/faults/:fault_id', auth: 'merchant', params: { fault_id: 'fault_id' } },
 
   {
     method: 'POST',

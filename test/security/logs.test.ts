@@ -1,7 +1,7 @@
 /**
  * Secrets stay out of the logs. A real server process at LOG_LEVEL=trace (the most it ever writes)
  * on a SQLite file runs a full purchase of every kind: a Payments session authorized in the sandbox,
- * its order captured and refunded; a Checkout order completed through the sandbox, its push
+ * its callback listed and redelivered, its order captured and refunded and its timeline read; a Checkout order completed through the sandbox, its push
  * delivered; a customer-token order; the payout of it all with its reports and a dispute; the shopper pages' token-authenticated reads; requests with
  * wrong credentials; a card number in line names and merchant data; the Merchant Card Service's key,
  * promise, settlements, their reads by id and by order under `KeyId`, a card used and cancel requests.
@@ -106,6 +106,16 @@ describe('secrets in logs', () => {
     assert.equal((await send('POST', `${orderPath}/refunds`, { refunded_amount: 2500, description: `card ${PAN}` })).status, 201);
     assert.equal((await send('GET', orderPath)).status, 200);
     await merchant.waitFor(1, (r) => r.url === '/authorization');
+    // The callback inspector, a redelivery of that callback (409 while its first attempt is still being recorded), the timeline.
+    const listed = await send('GET', `/sandbox/v1/callbacks?session_id=${session.json().session_id}`);
+    assert.equal(listed.status, 200, listed.text);
+    let redelivered = await send('POST', `/sandbox/v1/callbacks/${listed.json().callbacks[0].callback_id}/redeliver`);
+    for (let i = 0; i < 50 && redelivered.status === 409; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      redelivered = await send('POST', `/sandbox/v1/callbacks/${listed.json().callbacks[0].callback_id}/redeliver`);
+    }
+    assert.equal(redelivered.status, 200, redelivered.text);
+    assert.equal((await send('GET', `/sandbox/v1/timeline?order_id=${placed.json().order_id}`)).status, 200);
 
     // Checkout: created, read by the shopper's page with its token, completed in the sandbox, pushed.
     merchant.answer({ status: 200 });
