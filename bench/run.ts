@@ -86,7 +86,7 @@ const SELECTED = ((): Set<Group> => {
   return new Set(names as Group[]);
 })();
 
-const GOALS = { getOrderRatio: 0.5, createCaptureRatio: 0.2, p99Ms: 25, largeGetRatio: 0.9, reportPeakGrowthMiB: 32 };
+const GOALS = { getOrderRatio: 0.5, createCaptureRatio: 0.2, p99Ms: 25, largeGetRatio: 0.9, reportPeakGrowthMiB: 32, dashboardListP99Ms: 50 };
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
@@ -432,6 +432,70 @@ function rotatingGetScenario(key: string, name: string, server: Child, ids: stri
   };
 }
 
+/** Signs in to the dashboard with the bench merchant's credentials; returns the session cookie. */
+async function dashboardCookie(server: Child): Promise<string> {
+  const res = await fetch(`${server.url}/dashboard/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: MERCHANT.username, password: MERCHANT.password, next: '/dashboard/orders' }).toString(),
+    redirect: 'manual',
+  });
+  const cookie = res.headers.get('set-cookie')?.split(';')[0];
+  if (res.status !== 303 || !cookie) throw new Error(`dashboard sign-in answered ${res.status}: ${await res.text()}`);
+  return cookie;
+}
+
+/**
+ * The dashboard's orders list on a database of many orders, rotating over the pages a developer
+ * asks for: the newest orders, each filter (status; a currency, a fraud status and a date range that
+ * match nothing, so only an index avoids reading every order), a search by order id, Klarna
+ * reference and merchant reference, and pages deep in the list (keyset cursors of sampled orders).
+ */
+function dashboardListScenario(key: string, name: string, server: Child, ids: string[]): Scenario {
+  let paths: string[] = [];
+  let next = 0;
+  let cookie = '';
+  return {
+    key,
+    name,
+    servers: [server],
+    measurements: [],
+    notes: [],
+    prepare: async () => {
+      if (!cookie) {
+        cookie = await dashboardCookie(server);
+        const sampled = ids.slice(0, 200);
+        const orders = await Promise.all(
+          sampled.map(async (id) => {
+            const res = await fetch(`${server.url}/ordermanagement/v1/orders/${id}`, { headers: { authorization: AUTH } });
+            return (await res.json()) as { order_id: string; klarna_reference: string; merchant_reference1?: string; created_at: string };
+          }),
+        );
+        const cursor = (o: { order_id: string; created_at: string }) => Buffer.from(`${Date.parse(o.created_at)}:${o.order_id}`, 'utf8').toString('base64url');
+        paths = [
+          '/dashboard/orders',
+          '/dashboard/orders?status=AUTHORIZED',
+          '/dashboard/orders?status=CAPTURED',
+          '/dashboard/orders?currency=EUR',
+          '/dashboard/orders?fraud_status=PENDING',
+          '/dashboard/orders?from=2001-01-01&to=2001-01-31',
+          ...orders.flatMap((o) => [
+            `/dashboard/orders?q=${encodeURIComponent(o.order_id)}`,
+            `/dashboard/orders?q=${encodeURIComponent(o.klarna_reference)}`,
+            `/dashboard/orders?after=${cursor(o)}`,
+          ]),
+        ];
+        shuffle(paths);
+      }
+      return {
+        url: server.url,
+        headers: { cookie },
+        requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: paths[next++ % paths.length] ?? '/dashboard/orders' }) }],
+      };
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reports (group `reports`): downloads one at a time, with the server's memory sampled meanwhile
 
@@ -715,6 +779,8 @@ async function main(): Promise<void> {
         rotatingGetScenario('getCached', `GET order, ${CACHED_ORDERS} orders, all read`, server('cached'), sample('cached'), memoryAfter(`klarna-local, ${CACHED_ORDERS} orders`, server('cached'))),
         rotatingGetScenario('getReference', `GET order, ${read} orders, all read`, server('reference'), sample('reference'), memoryAfter(`klarna-local, ${read} orders (reference)`, server('reference'))),
         rotatingGetScenario('getLarge', `GET order, ${large} orders, ${read} read`, server('large'), sample('large'), memoryAfter(`klarna-local, ${large} orders`, server('large'))),
+        dashboardListScenario('dashboardReference', `dashboard orders list, ${read} orders`, server('reference'), sample('reference')),
+        dashboardListScenario('dashboardLarge', `dashboard orders list, ${large} orders`, server('large'), sample('large')),
       );
     }
     const [one, two] = pgDatabases;
@@ -806,6 +872,12 @@ function report({ scenarios, memory, reports, notes }: Outcome): void {
       case 'getLarge': {
         const r = ratio('getLarge', 'getReference');
         return `${r.toFixed(2)}× reference, ≥ ${GOALS.largeGetRatio}× ${passFail(r >= GOALS.largeGetRatio)}; ${ratio('getLarge', 'getCached').toFixed(2)}× cached`;
+      }
+      case 'dashboardReference':
+        return `reference; p99 < ${GOALS.dashboardListP99Ms} ms ${passFail(p99 < GOALS.dashboardListP99Ms)}`;
+      case 'dashboardLarge': {
+        const r = ratio('dashboardLarge', 'dashboardReference');
+        return `${r.toFixed(2)}× reference; p99 < ${GOALS.dashboardListP99Ms} ms ${passFail(p99 < GOALS.dashboardListP99Ms)}`;
       }
       case 'pg1':
         return 'reference for 2 processes';
