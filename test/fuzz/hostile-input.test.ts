@@ -18,7 +18,9 @@
  * documented behaviour (the page tells the shopper); that is accepted for them only.
  *
  * The route table (helpers/routes.ts) is checked against the routes the app itself registers, so a
- * new route without an entry fails the first test. Bounded for CI (about 15 s per database):
+ * new route without an entry fails the first test. The dashboard's routes (`auth: 'dashboard'`: a
+ * session cookie, CSRF tokens in forms, HTML pages) are walked here for wrong methods only, which the
+ * router refuses before any page; everything else about them is in dashboard.test.ts. Bounded for CI (about 15 s per database):
  * FUZZ_SCALE multiplies the number of runs, FUZZ_SEED replays fast-check's seed printed with a failure.
  */
 import assert from 'node:assert/strict';
@@ -34,7 +36,7 @@ import { assertUnchanged, fingerprint } from '../helpers/fingerprint.js';
 import { MERCHANT, OTHER_MERCHANT, basicAuth, buildTestApp, isBareError, orderBody } from '../helpers/harness.js';
 import type { TestApp } from '../helpers/harness.js';
 import { CHECKOUT_LINES, checkoutBody, createResources } from '../helpers/resources.js';
-import { ROUTES, SAME_KIND, realParams, registeredRoutes, urlOf } from '../helpers/routes.js';
+import { ROUTES, SAME_KIND, idsOf, realParams, registeredRoutes, urlOf } from '../helpers/routes.js';
 import type { FieldType, IdSource, Ids, Method, RouteSpec } from '../helpers/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,6 +45,9 @@ const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
 const DEPTH = 10_000;
 const MANY = 10_000;
+
+/** The JSON APIs' routes and the shopper pages: the dashboard's are fuzzed by dashboard.test.ts. */
+const API_ROUTES = ROUTES.filter((r) => r.auth !== 'dashboard');
 
 /** Every `| status | CODE |` row of docs/error-codes.md: the answers a client can be told about. */
 const DOCUMENTED = new Set(
@@ -370,7 +375,7 @@ for (const dialect of await availableDialects()) {
 
     before(async () => {
       t = await buildTestApp({ dialect });
-      ids = { ...(await createResources(t, MERCHANT)), asset_identifier: 'pay_later', asset_file: 'standard.svg' };
+      ids = idsOf(await createResources(t, MERCHANT));
       // The state is still: nothing runs in the background on these resources.
       const first = await fingerprint(t.db, dialect);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -397,6 +402,7 @@ for (const dialect of await availableDialects()) {
 
     it('wrong methods are 405 and unknown paths 404, on every path, changing nothing', async () => {
       const before = await fingerprint(t.db, dialect);
+      // The dashboard's paths too: the router refuses a wrong method before any page, in the envelope.
       const paths = new Map<string, RouteSpec[]>();
       for (const spec of ROUTES) paths.set(spec.path, [...(paths.get(spec.path) ?? []), spec]);
       for (const [, specs] of paths) {
@@ -456,7 +462,7 @@ for (const dialect of await availableDialects()) {
     });
 
     it('bodies with wrong types, missing fields, bad numbers, 10,000 lines, deep nesting and invalid UTF-8 are 4xx, changing nothing', async () => {
-      const bodyRoutes = ROUTES.filter((r) => r.body);
+      const bodyRoutes = API_ROUTES.filter((r) => r.body);
       const request = fc.constantFrom(...bodyRoutes).chain((spec) =>
         fc.record({
           spec: fc.constant(spec),
@@ -482,7 +488,7 @@ for (const dialect of await availableDialects()) {
     });
 
     it('malformed JSON, invalid UTF-8 between tokens and non-JSON media types are 400 or 415 on every route that takes a body, changing nothing', async () => {
-      const writeRoutes = ROUTES.filter((r) => r.method !== 'GET');
+      const writeRoutes = API_ROUTES.filter((r) => r.method !== 'GET');
       await batch(
         'malformed payloads',
         fc.asyncProperty(fc.constantFrom(...writeRoutes), malformedPayload(ids), fc.boolean(), fc.constantFrom(...OTHER_TYPES), async (spec, payload, jsonType, otherType) => {
@@ -501,7 +507,7 @@ for (const dialect of await availableDialects()) {
       const before = await fingerprint(t.db, dialect);
       // Valid JSON of the right shape, only too large: nothing but the size is wrong.
       const padding = 'x'.repeat(MAX_BODY_BYTES);
-      for (const spec of ROUTES.filter((r) => r.method !== 'GET')) {
+      for (const spec of API_ROUTES.filter((r) => r.method !== 'GET')) {
         const url = urlOf(spec, realParams(spec, ids));
         const payload = Buffer.from(JSON.stringify({ ...(spec.body?.(ids) ?? {}), merchant_data: padding }));
         const res = await inject(spec.method, url, { ...credentialsFor(spec), 'content-type': 'application/json' }, payload);
@@ -512,7 +518,7 @@ for (const dialect of await availableDialects()) {
     });
 
     it('unknown and malformed ids (unicode, very long, traversal, NUL, another kind of id) are 4xx on every route with ids, changing nothing', async () => {
-      const idRoutes = ROUTES.filter((r) => r.params);
+      const idRoutes = API_ROUTES.filter((r) => r.params);
       const request = fc.constantFrom(...idRoutes).chain((spec) => {
         const names = Object.keys(spec.params ?? {});
         return fc.record({
@@ -556,7 +562,7 @@ for (const dialect of await availableDialects()) {
     });
 
     it('random query strings and headers on every read answer without 5xx, errors in the envelope, bad shopper tokens refused', async () => {
-      const reads = ROUTES.filter((r) => r.method === 'GET');
+      const reads = API_ROUTES.filter((r) => r.method === 'GET');
       const queryValue = fc.oneof(anyText, ascii(0, 3000), fc.constantFrom('\u0000', '%00', '', ' ', '😀', 'a'.repeat(9000)));
       const request = fc.constantFrom(...reads).chain((spec) =>
         fc.record({
@@ -591,7 +597,7 @@ for (const dialect of await availableDialects()) {
     it('bodies of the right shape with other values never get a 5xx, and every refusal changes nothing', async () => {
       // Last: these may be accepted and change what the tests above ran against. The clock is left
       // alone (advancing it would expire everything), as are the settings (they change the rules).
-      const routes = ROUTES.filter((r) => r.body && !['/sandbox/v1/clock/advance', '/sandbox/v1/settings'].includes(r.path));
+      const routes = API_ROUTES.filter((r) => r.body && !['/sandbox/v1/clock/advance', '/sandbox/v1/settings'].includes(r.path));
       const request = fc.constantFrom(...routes).chain((spec) => fc.record({ spec: fc.constant(spec), body: plausibleBody(spec, ids) }));
       await fc.assert(
         fc.asyncProperty(request, async ({ spec, body }) => {

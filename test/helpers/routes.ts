@@ -10,13 +10,18 @@ import { FRAUD_STATUSES } from '../../src/modules/order-management/order.js';
 import { DISPUTE_REASONS } from '../../src/modules/settlements/disputes.js';
 import { FAULT_METHODS, FAULT_TARGETS } from '../../src/modules/faults/fault.js';
 import { keyPair } from '../api/merchant-card/api-helpers.js';
-import { PUBLIC_URL, orderBody } from './harness.js';
+import { MERCHANT, PUBLIC_URL, orderBody } from './harness.js';
 import { checkoutBody, sandboxTokenBody, tokenOrderBody } from './resources.js';
 import type { Resources } from './resources.js';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-export type Ids = Resources & { asset_identifier: string; asset_file: string };
+/** Path values that name no stored resource: a payment method's asset, an order action of the dashboard. */
+export const FIXED_IDS = { asset_identifier: 'pay_later', asset_file: 'standard.svg', order_action: 'capture' } as const;
+export type Ids = Resources & { [K in keyof typeof FIXED_IDS]: string };
 export type IdSource = keyof Ids;
+
+/** A merchant's resources with the fixed path values: every id the table's routes take. */
+export const idsOf = (resources: Resources): Ids => ({ ...resources, ...FIXED_IDS });
 
 /** Ids that name the same kind of resource (Order Management orders): one may stand for another, so none is a hostile id for the others. */
 export const SAME_KIND: readonly (readonly IdSource[])[] = [['order_id', 'promised_order_id', 'card_order_id']];
@@ -27,8 +32,12 @@ export type FieldType = 'integer' | 'string' | 'object' | 'array' | 'boolean' | 
 export interface RouteSpec {
   method: Method;
   path: string;
-  /** `merchant`: Basic credentials required; `public`: shopper pages, scripts, operations. */
-  auth: 'merchant' | 'public';
+  /**
+   * `merchant`: Basic credentials required; `public`: shopper pages, scripts, operations; `dashboard`:
+   * the dashboard's session cookie, the session's CSRF token in every POST form, HTML answers
+   * (checked by test/fuzz/dashboard.test.ts, never by the JSON API's checks).
+   */
+  auth: 'merchant' | 'public' | 'dashboard';
   /** Which real id fills each path parameter. */
   params?: Record<string, IdSource>;
   /** A valid body (the merchant's own ids); absent when the route takes none. */
@@ -45,6 +54,12 @@ export interface RouteSpec {
   credentialParam?: string;
   /** Answers a bad token with an HTML page (4xx) instead of the JSON envelope. */
   html?: boolean;
+  /** Dashboard: the fields of a valid form (`application/x-www-form-urlencoded`), without the `csrf_token` the session adds. */
+  form?: (ids: Ids) => Record<string, string>;
+  /** Dashboard: answered without a session (the sign-in form, the script and the stylesheet). */
+  open?: boolean;
+  /** Dashboard: with a session, an endless event stream (read over a socket, never with inject). */
+  stream?: boolean;
 }
 
 const OM = '/ordermanagement/v1/orders/:order_id';
@@ -469,6 +484,50 @@ export const ROUTES: RouteSpec[] = [
     required: ['status'],
     fields: { status: { enum: TOKEN_STATUSES } },
   },
+
+  // The merchant dashboard (session cookie; CSRF token in every POST form; HTML pages)
+  { method: 'GET', path: '/dashboard/assets/dashboard.css', auth: 'dashboard', open: true },
+  { method: 'GET', path: '/dashboard/assets/dashboard.js', auth: 'dashboard', open: true },
+  { method: 'GET', path: '/dashboard', auth: 'dashboard' },
+  { method: 'GET', path: '/dashboard/sign-in', auth: 'dashboard', open: true, query: { next: () => '/dashboard/orders' } },
+  { method: 'POST', path: '/dashboard/sign-in', auth: 'dashboard', open: true, form: () => ({ username: MERCHANT.username, password: MERCHANT.password, next: '/dashboard/orders' }) },
+  { method: 'GET', path: '/dashboard/merchants', auth: 'dashboard', query: { next: () => '/dashboard/orders' } },
+  // Only the administrator's session chooses a merchant (a merchant's is answered 404).
+  { method: 'POST', path: '/dashboard/merchants/choose', auth: 'dashboard', form: () => ({ merchant_id: 'merchant', next: '/dashboard/orders' }) },
+  {
+    method: 'GET',
+    path: '/dashboard/orders',
+    auth: 'dashboard',
+    query: { q: (ids) => ids.order_id, status: () => 'PART_CAPTURED', fraud_status: () => 'ACCEPTED', currency: () => 'SEK', from: () => '2000-01-01', to: () => '2100-01-01' },
+  },
+  { method: 'GET', path: '/dashboard/orders/:order_id', auth: 'dashboard', params: ORDER, query: { done: () => 'capture' } },
+  { method: 'POST', path: '/dashboard/orders/:order_id/actions/:action', auth: 'dashboard', params: { order_id: 'order_id', action: 'order_action' }, form: () => ({ amount: '1.00' }) },
+  { method: 'POST', path: '/dashboard/clock/advance', auth: 'dashboard', form: () => ({ seconds: '60', back: '/dashboard/orders' }) },
+  { method: 'GET', path: '/dashboard/payments-sessions', auth: 'dashboard', query: { q: (ids) => ids.session_id } },
+  { method: 'GET', path: '/dashboard/payments-sessions/:id', auth: 'dashboard', params: { id: 'session_id' }, query: { done: () => 'authorize-approved' } },
+  { method: 'POST', path: '/dashboard/payments-sessions/:id/actions/authorize', auth: 'dashboard', params: { id: 'session_id' }, form: () => ({ email: 'customer@email.se' }) },
+  { method: 'GET', path: '/dashboard/checkout-orders', auth: 'dashboard', query: { q: (ids) => ids.checkout_order_id } },
+  { method: 'GET', path: '/dashboard/checkout-orders/:id', auth: 'dashboard', params: { id: 'checkout_order_id' }, query: { done: () => 'complete-done' } },
+  {
+    method: 'POST',
+    path: '/dashboard/checkout-orders/:id/actions/complete',
+    auth: 'dashboard',
+    params: { id: 'checkout_order_id' },
+    form: () => ({ email: 'customer@email.se', ...ADDRESS, phone: '+46765260000' }),
+  },
+  { method: 'GET', path: '/dashboard/hpp-sessions', auth: 'dashboard', query: { q: (ids) => ids.hpp_session_id } },
+  { method: 'GET', path: '/dashboard/hpp-sessions/:id', auth: 'dashboard', params: { id: 'hpp_session_id' } },
+  { method: 'GET', path: '/dashboard/customer-tokens', auth: 'dashboard', query: { q: (ids) => ids.token_id } },
+  { method: 'GET', path: '/dashboard/customer-tokens/:id', auth: 'dashboard', params: { id: 'token_id' } },
+  { method: 'GET', path: '/dashboard/payouts', auth: 'dashboard', query: { q: (ids) => ids.payment_reference } },
+  { method: 'GET', path: '/dashboard/payouts/:id', auth: 'dashboard', params: { id: 'payment_reference' } },
+  { method: 'GET', path: '/dashboard/payouts/:id/report.csv', auth: 'dashboard', params: { id: 'payment_reference' } },
+  { method: 'GET', path: '/dashboard/payouts/:id/report.pdf', auth: 'dashboard', params: { id: 'payment_reference' } },
+  { method: 'POST', path: '/dashboard/callbacks/:id/redeliver', auth: 'dashboard', params: { id: 'callback_id' }, form: () => ({ back: '/dashboard/orders' }) },
+  { method: 'GET', path: '/dashboard/events', auth: 'dashboard', stream: true },
+  // Last: it ends the session.
+  { method: 'POST', path: '/dashboard/sign-out', auth: 'dashboard', form: () => ({}) },
+
 ];
 
 /** `METHOD /path` of every route the app registered (HEAD, which Fastify adds to each GET, left out), read from its route tree. */

@@ -7,6 +7,9 @@
  *    messages, the id aside), so a response never tells whether someone else's id exists; so is
  *    another merchant's key named in a Merchant Card `KeyId` header;
  *  - none of these requests changes anything stored;
+ *  - on the dashboard, another merchant's resource is the same 404 page as an unknown id, on every
+ *    page and action that takes one (changing nothing), and no list shows another merchant's rows,
+ *    not even when searched by their ids (the dashboard's other checks: test/fuzz/dashboard.test.ts);
  *  - passwords are stored only as scrypt hashes and compared with crypto.timingSafeEqual.
  *
  * The routes come from the shared route table, which the fuzz test checks against the app's own.
@@ -24,17 +27,21 @@ import { assertUnauthorized } from '../helpers/assertions.js';
 import { MERCHANT, OTHER_MERCHANT, buildTestApp } from '../helpers/harness.js';
 import type { RequestOptions, TestApp, TestResponse } from '../helpers/harness.js';
 import { createResources } from '../helpers/resources.js';
-import { ROUTES, registeredRoutes, urlOf } from '../helpers/routes.js';
-import type { Ids, RouteSpec } from '../helpers/routes.js';
+import { FIXED_IDS, ROUTES, idsOf, registeredRoutes, urlOf } from '../helpers/routes.js';
+import type { IdSource, Ids, RouteSpec } from '../helpers/routes.js';
+import { signedIn } from '../api/dashboard/helpers.js';
+import type { Browser } from '../api/dashboard/helpers.js';
 
 const MERCHANT_ROUTES = ROUTES.filter((r) => r.auth === 'merchant');
 const WITH_IDS = MERCHANT_ROUTES.filter((r) => r.params);
+/** The dashboard's pages and actions that name a resource, and its lists searchable by id. */
+const DASHBOARD_WITH_IDS = ROUTES.filter((r) => r.auth === 'dashboard' && r.params);
+const DASHBOARD_LISTS = ROUTES.filter((r) => r.auth === 'dashboard' && r.method === 'GET' && r.query?.q);
 
-const withAssets = async (t: TestApp, auth: RequestOptions['auth']): Promise<Ids> => ({
-  ...(await createResources(t, auth)),
-  asset_identifier: 'pay_later',
-  asset_file: 'standard.svg',
-});
+const withAssets = async (t: TestApp, auth: RequestOptions['auth']): Promise<Ids> => idsOf(await createResources(t, auth));
+
+/** An id of the same shape that no merchant has. */
+const unknownId = (source: IdSource): string => (source === 'callback_id' ? '999999999' : source === 'payment_reference' ? 'QQQQQQQQQQ' : randomUUID());
 
 /** What a refusal says, with the ids that were asked for replaced, so two answers can be compared. */
 function refusal(res: TestResponse, ids: string[]): { status: number; body: unknown } {
@@ -161,6 +168,72 @@ for (const dialect of await availableDialects()) {
       }
       assert.ok(compared >= WITH_IDS.length, `${compared} comparisons`);
       await assertUnchanged(t.db, dialect, before, 'another merchant\'s requests');
+    });
+
+    describe('the dashboard', () => {
+      let a: Browser;
+      let b: Browser;
+      before(async () => {
+        a = await signedIn(t, MERCHANT);
+        b = await signedIn(t, OTHER_MERCHANT);
+      });
+
+      const dashboardUrl = (spec: RouteSpec, ids: Record<string, string>) => urlOf(spec, Object.fromEntries(Object.entries(ids).map(([k, v]) => [k, encodeURIComponent(v)])));
+      const ask = (browser: Browser, spec: RouteSpec, ids: Record<string, string>) =>
+        spec.method === 'GET' ? browser.get(dashboardUrl(spec, ids)) : browser.post(dashboardUrl(spec, ids), spec.form?.(mine) ?? {});
+
+      it('each merchant\'s own pages are served to it (the ids below are real)', async () => {
+        assert.ok(DASHBOARD_WITH_IDS.length >= 12 && DASHBOARD_LISTS.length >= 6, 'the table has the dashboard\'s pages');
+        for (const spec of DASHBOARD_WITH_IDS.filter((r) => r.method === 'GET')) {
+          for (const [browser, ids] of [[a, mine], [b, theirs]] as const) {
+            const res = await ask(browser, spec, own(spec, ids));
+            assert.equal(res.status, 200, `${spec.path} as ${browser === a ? 'A' : 'B'}: ${res.body.slice(0, 300)}`);
+          }
+        }
+      });
+
+      it('another merchant\'s resource is the same 404 page as an unknown id on every page and action, changing nothing', async () => {
+        const before = await fingerprint(t.db, dialect);
+        for (const spec of DASHBOARD_WITH_IDS) {
+          const params = spec.params as Record<string, IdSource>;
+          // The resources' ids are A's; a fixed path value (the order action) is the same for anyone.
+          const named = Object.keys(params).filter((name) => !Object.hasOwn(FIXED_IDS, params[name] as string));
+          const ids = own(spec, mine);
+          const substitutes = new Map(named.map((name) => [ids[name] as string, unknownId(params[name] as IdSource)]));
+          const unknown = Object.fromEntries(Object.entries(ids).map(([name, id]) => [name, substitutes.get(id) ?? id]));
+          const foreign = await ask(b, spec, ids);
+          const missing = await ask(b, spec, unknown);
+          const what = `${spec.method} ${spec.path} with ${JSON.stringify(ids)}`;
+          assert.equal(foreign.status, 404, `${what}: ${foreign.body.slice(0, 300)}`);
+          assert.match(String(foreign.headers['content-type']), /^text\/html/, what);
+          // The very same page: it names neither id.
+          assert.deepEqual({ status: foreign.status, type: foreign.headers['content-type'], body: foreign.body }, { status: missing.status, type: missing.headers['content-type'], body: missing.body }, what);
+        }
+        await assertUnchanged(t.db, dialect, before, 'another merchant\'s dashboard requests');
+      });
+
+      it('no list shows another merchant\'s rows, not even searched by their ids', async () => {
+        const before = await fingerprint(t.db, dialect);
+        const resourceIds = (ids: Ids) =>
+          [ids.order_id, ids.promised_order_id, ids.card_order_id, ids.session_id, ids.checkout_order_id, ids.hpp_session_id, ids.token_id, ids.payment_reference];
+        for (const spec of DASHBOARD_LISTS) {
+          const search = (ids: Ids) => `?q=${encodeURIComponent(spec.query?.q?.(ids) ?? '')}`;
+          const found = await a.get(urlOf(spec, {}, search(mine)));
+          assert.equal(found.status, 200, found.body);
+          assert.ok(found.body.includes(spec.query?.q?.(mine) ?? '?'), `${spec.path}: the owner finds its row`);
+          for (const url of [urlOf(spec, {}, search(mine)), urlOf(spec, {})]) {
+            const res = await b.get(url);
+            assert.equal(res.status, 200, `${url}: ${res.body.slice(0, 300)}`);
+            // The search box keeps what was searched for; nothing else may name A's ids.
+            const shown = res.body.replace(/<input id="f-q"[^>]*>/, '');
+            for (const id of resourceIds(mine)) assert.equal(shown.includes(id), false, `${url} as B shows A's ${id}`);
+            if (url.includes('?q=')) assert.match(shown, /<p class="empty"[^>]*>No [A-Za-z ]+ match\.<\/p>/, `${url}: an empty result`);
+          }
+          // B's own rows are there: the list is not simply empty.
+          assert.ok((await b.get(urlOf(spec, {}, search(theirs)))).body.includes(spec.query?.q?.(theirs) ?? '?'), `${spec.path}: B finds its own row`);
+        }
+        await assertUnchanged(t.db, dialect, before, 'another merchant\'s lists');
+      });
     });
 
     it('passwords are stored only as scrypt hashes, each with its own salt', async () => {

@@ -4,10 +4,12 @@
  * its callback listed and redelivered, its order captured and refunded and its timeline read; a Checkout order completed through the sandbox, its push
  * delivered; a customer-token order; the payout of it all with its reports and a dispute; the shopper pages' token-authenticated reads; requests with
  * wrong credentials; a card number in line names and merchant data; the Merchant Card Service's key,
- * promise, settlements, their reads by id and by order under `KeyId`, a card used and cancel requests.
+ * promise, settlements, their reads by id and by order under `KeyId`, a card used and cancel requests;
+ * and the dashboard: a refused and a real sign-in with the form, the orders list, an order page, a
+ * refund with the CSRF token, sign-out, and the signed-out cookie tried again.
  * Everything the process wrote is then searched: no password, no Authorization header or Basic
  * credentials, no card number, no shopper token, no virtual card's number, code or data, nor any AES
- * key that wrapped them; and every request's correlation id is there.
+ * key that wrapped them, no dashboard session cookie or CSRF token; and every request's correlation id is there.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -27,6 +29,8 @@ import type { IssuedCard } from '../api/merchant-card/api-helpers.js';
 const SHOP = { username: 'shop_logs', password: 'Pw-shop-9f41c27b' };
 const OTHER = { username: 'other_logs', password: 'Pw-other-5d83e6a0' };
 const PAN = '4111111111111111';
+/** A wrong password typed into the dashboard's sign-in form. */
+const WRONG_PASSWORD = 'Pw-typo-7c20e94d';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 /** A 13–19 digit run that passes the Luhn check: what a card number looks like. */
@@ -49,6 +53,8 @@ describe('secrets in logs', () => {
   const correlationIds: string[] = [];
   const authorizations = new Set<string>();
   const shopperTokens: string[] = [];
+  /** The dashboard's session cookie values and CSRF tokens handed out. */
+  const dashboardSecrets: string[] = [];
 
   /** One request to the server process; remembers the credentials sent and the correlation id answered. */
   async function send(method: string, url: string, body?: unknown, authorization: string | null = basic(SHOP.username, SHOP.password), extraHeaders: Record<string, string> = {}) {
@@ -64,6 +70,19 @@ describe('secrets in logs', () => {
     assert.ok(correlationId, `${method} ${url}: a correlation id`);
     correlationIds.push(correlationId);
     return { status: res.status, text, json: () => JSON.parse(text) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  }
+
+  /** One dashboard request, as a browser makes it (a form, the session cookie, redirects not followed); remembers the correlation id. */
+  async function page(method: 'GET' | 'POST', url: string, cookie: string | null, fields?: Record<string, string>) {
+    const headers: Record<string, string> = { accept: 'text/html' };
+    if (cookie !== null) headers.cookie = cookie;
+    if (fields) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const res = await fetch(`${server.url}${url}`, { method, headers, redirect: 'manual', ...(fields && { body: new URLSearchParams(fields).toString() }) });
+    const text = await res.text();
+    const correlationId = res.headers.get('klarna-correlation-id');
+    assert.ok(correlationId, `${method} ${url}: a correlation id`);
+    correlationIds.push(correlationId);
+    return { status: res.status, text, location: res.headers.get('location'), setCookie: res.headers.get('set-cookie') };
   }
 
   before(async () => {
@@ -245,6 +264,32 @@ describe('secrets in logs', () => {
     assert.equal((await send('POST', `${orderPath}/captures`, { captured_amount: PAN })).status, 422);
     assert.equal((await send('GET', orderPath, undefined, basic(OTHER.username, OTHER.password))).status, 404);
 
+    // The dashboard: a wrong password, then a sign-in with the form, the orders list, the order's
+    // page, a refund with the CSRF token, sign-out, and the signed-out cookie once more.
+    assert.equal((await page('POST', '/dashboard/sign-in', null, { username: SHOP.username, password: WRONG_PASSWORD })).status, 401);
+    const signIn = await page('POST', '/dashboard/sign-in', null, { username: SHOP.username, password: SHOP.password, next: '/dashboard/orders' });
+    assert.equal(signIn.status, 303, signIn.text);
+    const sessionValue = /klarna_local_dashboard=([^;]+)/.exec(signIn.setCookie ?? '')?.[1];
+    assert.ok(sessionValue, 'the sign-in sets the session cookie');
+    const cookie = `klarna_local_dashboard=${sessionValue}`;
+    const orders = await page('GET', '/dashboard/orders', cookie);
+    assert.equal(orders.status, 200, orders.text);
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(orders.text)?.[1];
+    assert.ok(csrf, 'the pages carry the CSRF token');
+    dashboardSecrets.push(sessionValue, csrf);
+    assert.ok(orders.text.includes(String(placed.json().order_id)), 'the list shows the order');
+    const orderPage = `/dashboard/orders/${placed.json().order_id}`;
+    assert.equal((await page('GET', orderPage, cookie)).status, 200);
+    const refunded = await page('POST', `${orderPage}/actions/refund`, cookie, { csrf_token: csrf, amount: '1.00' });
+    assert.equal(refunded.status, 303, refunded.text);
+    assert.equal((await page('GET', refunded.location ?? orderPage, cookie)).status, 200);
+    assert.equal((await page('POST', `${orderPage}/actions/refund`, cookie, { amount: '1.00' })).status, 403, 'no refund without the token');
+    const signedOut = await page('POST', '/dashboard/sign-out', cookie, { csrf_token: csrf });
+    assert.equal(signedOut.status, 303, signedOut.text);
+    const after = await page('GET', '/dashboard/orders', cookie);
+    assert.equal(after.status, 303, 'the cookie no longer signs in');
+    assert.equal((await send('GET', orderPath)).json().refunded_amount, 2600, 'the refund was made');
+
     const code = await server.stop();
     assert.equal(code, 0);
     const output = server.output();
@@ -257,6 +302,9 @@ describe('secrets in logs', () => {
     assert.equal(output.includes(PAN), false, 'the card number is not in the logs');
     assert.deepEqual(cardNumbersIn(output), [], 'nothing shaped like a card number');
     for (const shopperToken of shopperTokens) assert.equal(output.includes(shopperToken), false, 'a shopper token in the logs');
+    assert.equal(output.includes(WRONG_PASSWORD), false, 'a password typed into the sign-in form is in the logs');
+    assert.equal(dashboardSecrets.length, 2);
+    for (const secret of dashboardSecrets) assert.equal(output.includes(secret), false, `a dashboard session cookie or CSRF token in the logs: ${secret}`);
     for (const card of cardSecrets) {
       assert.equal(output.includes(card.pan), false, 'a virtual card\'s number in the logs');
       // A code is three digits, as found in any status code or pid: searched as the JSON string it is.
