@@ -189,6 +189,8 @@ describe('dashboard in Chromium', { skip }, () => {
     const hpp = await call('POST', '/hpp/v1/sessions', { payment_session_url: `${base}/payments/v1/sessions/${sessionId}` });
     assert.equal(hpp.status, 201, await hpp.clone().text());
     const hppId = ((await hpp.json()) as { session_id: string }).session_id;
+    const fault = await call('POST', '/sandbox/v1/faults', { method: 'GET', path: '/never/matched/*', status: 503, times: 1, expires_in_seconds: 3600 });
+    assert.equal(fault.status, 201, await fault.clone().text());
     for (const [url, what] of [
       ['/dashboard/payments-sessions', 'Payments sessions'],
       [`/dashboard/payments-sessions/${sessionId}`, 'Payments session'],
@@ -200,6 +202,7 @@ describe('dashboard in Chromium', { skip }, () => {
       [`/dashboard/customer-tokens/${tokenId}`, 'customer token'],
       ['/dashboard/payouts', 'payouts'],
       [`/dashboard/payouts/${reference}`, 'payout'],
+      ['/dashboard/faults', 'fault rules'],
     ] as const) {
       await page.goto(`${base}${url}`);
       await assertAccessible(page, what);

@@ -523,6 +523,14 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/dashboard/payouts/:id', auth: 'dashboard', params: { id: 'payment_reference' } },
   { method: 'GET', path: '/dashboard/payouts/:id/report.csv', auth: 'dashboard', params: { id: 'payment_reference' } },
   { method: 'GET', path: '/dashboard/payouts/:id/report.pdf', auth: 'dashboard', params: { id: 'payment_reference' } },
+  { method: 'GET', path: '/dashboard/faults', auth: 'dashboard', query: { done: () => 'fault-created' } },
+  {
+    method: 'POST',
+    path: '/dashboard/faults',
+    auth: 'dashboard',
+    form: () => ({ target: 'api', method: 'GET', path: '/never/matched/dashboard', status: '503', error_code: 'TEMPORARILY_UNAVAILABLE', times: '1', expires_in_seconds: '3600' }),
+  },
+  { method: 'POST', path: '/dashboard/faults/:fault_id/remove', auth: 'dashboard', params: { fault_id: 'fault_id' }, form: () => ({}) },
   { method: 'POST', path: '/dashboard/callbacks/:id/redeliver', auth: 'dashboard', params: { id: 'callback_id' }, form: () => ({ back: '/dashboard/orders' }) },
   { method: 'GET', path: '/dashboard/events', auth: 'dashboard', stream: true },
   // Last: it ends the session.

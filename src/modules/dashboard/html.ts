@@ -28,6 +28,7 @@ export const NAV = [
   ['hpp-sessions', 'HPP sessions'],
   ['customer-tokens', 'Customer tokens'],
   ['payouts', 'Payouts'],
+  ['faults', 'Faults'],
 ] as const;
 export type Section = (typeof NAV)[number][0] | 'merchants';
 

@@ -10,7 +10,7 @@
  * The routes live in an encapsulated plugin with their own body parser (HTML forms) and error pages,
  * for these routes only; Basic authentication (the app's hook) is off for them. The orders, sign-in,
  * merchant picker, clock and live routes are here; the other lists and their actions in
- * resource-routes.ts.
+ * resource-routes.ts, the fault rules in fault-routes.ts.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,11 +19,13 @@ import type { FastifyReply } from 'fastify';
 import type { App, ModuleDeps } from '../../platform/app.js';
 import { MAX_CLOCK_ADVANCE_SECONDS } from '../../platform/clock.js';
 import { ApiError } from '../../platform/http/errors.js';
+import { faultRuleCacheOf } from '../faults/module.js';
 import { readOrder } from '../order-management/operations/read-order.js';
 import { CSS, JAVASCRIPT, projectRoot, sendAsset, staticAsset } from '../shopper/web-assets.js';
 import type { StaticAsset } from '../shopper/web-assets.js';
 import type { Actor } from './actions.js';
 import { dashboardActions } from './actions.js';
+import { registerFaultPages } from './fault-routes.js';
 import { DashboardForm, parseAmount, parseForm } from './form.js';
 import type { Flash } from './html.js';
 import type { MerchantSession } from './kit.js';
@@ -79,6 +81,7 @@ export function registerDashboardRoutes(app: App, deps: ModuleDeps): void {
   const kit = dashboardKit(deps);
   const { sendPage, seeOther, sessionOf, viewerOf, problem, requireSession, requirePost, requireAction, flashOf } = kit;
   const streams = new LiveStreams();
+  const faultRuleCache = faultRuleCacheOf(app, deps);
   const secure = deps.config.publicUrl.startsWith('https:');
   app.addHook('preClose', (done) => {
     streams.closeAll();
@@ -243,6 +246,7 @@ export function registerDashboardRoutes(app: App, deps: ModuleDeps): void {
     });
 
     registerResourceRoutes(scope, deps, kit, actions, DONE);
+    registerFaultPages(scope, deps, kit, faultRuleCache);
 
     scope.get('/dashboard/events', { config }, async (request, reply) => {
       const session = await sessionOf(request);

@@ -9,9 +9,9 @@ import type { App, ModuleDeps } from '../../platform/app.js';
 import { ApiRuleCache, callbackInterceptor, registerFaultHook } from './injection.js';
 import { registerFaultRoutes } from './sandbox-routes.js';
 
-/** One rule cache per app: its hook reads it, its routes invalidate it. */
+/** One rule cache per app: its hook reads it, its routes (and the dashboard's) invalidate it. */
 const caches = new WeakMap<App, ApiRuleCache>();
-function cacheOf(app: App, deps: ModuleDeps): ApiRuleCache {
+export function faultRuleCacheOf(app: App, deps: ModuleDeps): ApiRuleCache {
   let cache = caches.get(app);
   if (!cache) {
     cache = new ApiRuleCache(deps.db, deps.clock, deps.logger);
@@ -24,10 +24,10 @@ export const faults: ApiModule = {
   name: 'faults',
   hooks(app, deps) {
     if (!deps.config.sandbox) return;
-    registerFaultHook(app, deps, cacheOf(app, deps));
+    registerFaultHook(app, deps, faultRuleCacheOf(app, deps));
     deps.dispatcher.intercept(callbackInterceptor(deps));
   },
   sandboxRoutes(app, deps) {
-    registerFaultRoutes(app, deps, cacheOf(app, deps));
+    registerFaultRoutes(app, deps, faultRuleCacheOf(app, deps));
   },
 };

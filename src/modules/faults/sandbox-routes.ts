@@ -5,12 +5,12 @@
  * never apply to these routes themselves.
  */
 import type { App, ModuleDeps } from '../../platform/app.js';
-import { newId } from '../../platform/ids.js';
 import { merchantOf } from '../../platform/http/write.js';
-import { badField, faultNotFound } from './errors.js';
-import { decideFault, presentFault } from './fault.js';
-import { MAX_ACTIVE_FAULTS, activeFaultsOf, deleteFault, findFault, insertFault } from './fault.repository.js';
+import { faultNotFound } from './errors.js';
+import { presentFault } from './fault.js';
+import { activeFaultsOf, findFault } from './fault.repository.js';
 import type { ApiRuleCache } from './injection.js';
+import { createFault, removeFault } from './manage.js';
 import { FaultBody, FaultParams } from './schemas.js';
 
 export function registerFaultRoutes(app: App, deps: ModuleDeps, cache: ApiRuleCache): void {
@@ -19,15 +19,7 @@ export function registerFaultRoutes(app: App, deps: ModuleDeps, cache: ApiRuleCa
   const faultUrl = (faultId: string) => `${deps.config.publicUrl}/sandbox/v1/faults/${faultId}`;
 
   app.post('/sandbox/v1/faults', { config, schema: { body: FaultBody } }, async (request, reply) => {
-    const merchantId = merchantOf(request).merchant_id;
-    const { fault, now } = await db.transaction(async (sql) => {
-      const now = await clock.now(sql);
-      const fault = decideFault(request.body, { fault_id: newId(), merchant_id: merchantId }, now);
-      if ((await activeFaultsOf(sql, merchantId, now)).length >= MAX_ACTIVE_FAULTS) throw badField('body', `at most ${MAX_ACTIVE_FAULTS} active faults per merchant; delete some first`);
-      await insertFault(sql, fault);
-      return { fault, now };
-    });
-    cache.invalidate();
+    const { fault, now } = await createFault(deps, cache, merchantOf(request).merchant_id, request.body);
     return reply.code(201).header('location', faultUrl(fault.fault_id)).send(presentFault(fault, now));
   });
 
@@ -45,10 +37,7 @@ export function registerFaultRoutes(app: App, deps: ModuleDeps, cache: ApiRuleCa
   });
 
   app.delete('/sandbox/v1/faults/:fault_id', { config, schema: { params: FaultParams } }, async (request, reply) => {
-    const merchantId = merchantOf(request).merchant_id;
-    const deleted = await db.transaction((sql) => deleteFault(sql, merchantId, request.params.fault_id));
-    if (!deleted) throw faultNotFound();
-    cache.invalidate();
+    if (!(await removeFault(deps, cache, merchantOf(request).merchant_id, request.params.fault_id))) throw faultNotFound();
     return reply.code(204).send();
   });
 }
