@@ -4,6 +4,7 @@
  */
 import { MAX_AMOUNT } from '../../kernel/schemas.js';
 import { ApiError } from '../../platform/http/errors.js';
+import { readFormFields } from '../../platform/http/forms.js';
 
 export class DashboardForm {
   constructor(private readonly fields: ReadonlyMap<string, string>) {}
@@ -18,28 +19,10 @@ export const notAForm = () => new ApiError(400, 'BAD_REQUEST', ['This form could
 
 /** The fields of a form body (the first value of a repeated field counts), or a 400 refusal. */
 export function parseForm(body: Buffer): DashboardForm | ApiError {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    return notAForm();
-  }
-  const fields = new Map<string, string>();
-  for (const pair of text.split('&')) {
-    if (pair === '') continue;
-    const at = pair.indexOf('=');
-    let name: string;
-    let value: string;
-    try {
-      name = decodeURIComponent((at === -1 ? pair : pair.slice(0, at)).replace(/\+/g, ' '));
-      value = at === -1 ? '' : decodeURIComponent(pair.slice(at + 1).replace(/\+/g, ' '));
-    } catch {
-      return notAForm();
-    }
-    // PostgreSQL text cannot hold NUL.
-    if (name.includes('\u0000') || value.includes('\u0000')) return notAForm();
-    if (!fields.has(name)) fields.set(name, value);
-  }
+  const fields = readFormFields(body);
+  if (!fields) return notAForm();
+  // PostgreSQL text cannot hold NUL.
+  for (const [name, value] of fields) if (name.includes('\u0000') || value.includes('\u0000')) return notAForm();
   return new DashboardForm(fields);
 }
 

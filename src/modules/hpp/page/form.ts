@@ -7,6 +7,7 @@
  * never declines, cancels or approves a session by accident.
  */
 import { ApiError, badRequest } from '../../../platform/http/errors.js';
+import { readFormFields } from '../../../platform/http/forms.js';
 import type { HppApproveBody } from '../schemas.js';
 import type { HppPageView } from './view.js';
 
@@ -36,26 +37,8 @@ export const notAPageForm = () =>
  * store; the same refusal as for JSON). The first value of a repeated field counts.
  */
 export function parsePageForm(body: Buffer): PageForm | ApiError {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    return notAPageForm();
-  }
-  const fields = new Map<string, string>();
-  for (const pair of text.split('&')) {
-    if (pair === '') continue;
-    const at = pair.indexOf('=');
-    let name: string;
-    let value: string;
-    try {
-      name = decodeURIComponent((at === -1 ? pair : pair.slice(0, at)).replace(/\+/g, ' '));
-      value = at === -1 ? '' : decodeURIComponent(pair.slice(at + 1).replace(/\+/g, ' '));
-    } catch {
-      return notAPageForm();
-    }
-    if (!fields.has(name)) fields.set(name, value);
-  }
+  const fields = readFormFields(body);
+  if (!fields) return notAPageForm();
   if (fields.get(FORM_MARKER.name) !== FORM_MARKER.value) return notAPageForm();
   for (const [name, value] of fields) {
     if (name.includes('\u0000') || value.includes('\u0000')) return badRequest('The form contains a NUL character');
