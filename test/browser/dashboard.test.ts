@@ -11,13 +11,12 @@
  * order (completed with the prefilled test shopper, then its Order Management order).
  *
  * Screenshots (the orders list, the order page, the order page on a 390 px phone, a Payments session
- * with its callback) go to a temporary folder; with SAVE_SCREENSHOTS=1 they replace
- * docs/images/dashboard-*.png (README).
+ * with its callback) are kept as the run's artefacts in test-artifacts/dashboard/ (not committed);
+ * with SAVE_SCREENSHOTS=1 they replace docs/images/dashboard-*.png (README).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -40,7 +39,8 @@ describe('dashboard in Chromium', { skip }, () => {
   let browser: Browser;
   let base: string;
   let call: ReturnType<typeof merchantClient>;
-  const screenshotDir = process.env.SAVE_SCREENSHOTS === '1' ? path.join(PROJECT_ROOT, 'docs', 'images') : fs.mkdtempSync(path.join(os.tmpdir(), 'klarna-local-dashboard-shots-'));
+  const screenshotDir = process.env.SAVE_SCREENSHOTS === '1' ? path.join(PROJECT_ROOT, 'docs', 'images') : path.join(PROJECT_ROOT, 'test-artifacts', 'dashboard');
+  fs.mkdirSync(screenshotDir, { recursive: true });
 
   before(async () => {
     rig = await startBrowserRig('klarna-local-dashboard-');
