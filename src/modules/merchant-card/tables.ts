@@ -2,6 +2,7 @@
  * The Merchant Card Service's tables, added to the platform's Database type (platform/db/schema.ts).
  * Times are epoch milliseconds; amounts are minor units; nested objects are JSON text.
  */
+import type { CardRecord } from './merchant-card.js';
 
 export interface MerchantCardKeysTable {
   key_id: string;
@@ -34,21 +35,9 @@ export interface MerchantCardSettlementsTable {
   expires_at: number;
 }
 
-export interface MerchantCardCardsTable {
-  card_id: string;
-  settlement_id: string;
-  merchant_id: string;
-  seq: number;
-  reference: string;
-  amount: number;
-  currency: string;
-  brand: string;
-  holder: string;
-  pan: string;
-  expiry_date: string;
-  cvv: string;
+/** A card (merchant-card.ts) as stored: its status as text. */
+export interface MerchantCardCardsTable extends Omit<CardRecord, 'status'> {
   status: string;
-  used_at: number | null;
 }
 
 export interface MerchantCardCancelRequestsTable {
