@@ -87,18 +87,20 @@ function requestBody(body: string | null): Pick<CallbackView, 'request_body' | '
 
 const CALLBACK_COLUMNS = ['callback_id', 'kind', 'url', 'status', 'order_id', 'session_id', 'attempts', 'body', 'next_attempt_at', 'created_at', 'updated_at', 'finished_at'] as const;
 
+/** The attempts of some callbacks, by callback and in the order they were made. */
+export async function attemptsOf(db: Db, ids: readonly number[]) {
+  if (ids.length === 0) return [];
+  return db.kysely
+    .selectFrom('callback_attempts')
+    .select(['callback_id', 'attempt', 'started_at', 'duration_ms', 'response_status', 'response_body', 'error'])
+    .where('callback_id', 'in', [...ids])
+    .orderBy('callback_id')
+    .orderBy('attempt')
+    .execute();
+}
+
 async function withAttempts(db: Db, rows: CallbackRow[]): Promise<CallbackView[]> {
-  const ids = rows.map((c) => Number(c.callback_id));
-  const attempts =
-    ids.length === 0
-      ? []
-      : await db.kysely
-          .selectFrom('callback_attempts')
-          .select(['callback_id', 'attempt', 'started_at', 'duration_ms', 'response_status', 'response_body', 'error'])
-          .where('callback_id', 'in', ids)
-          .orderBy('callback_id')
-          .orderBy('attempt_id')
-          .execute();
+  const attempts = await attemptsOf(db, rows.map((c) => Number(c.callback_id)));
   const byCallback = new Map<number, CallbackAttemptView[]>();
   for (const a of attempts) {
     const id = Number(a.callback_id);

@@ -3,6 +3,7 @@
  * (order created, captures, refunds), oldest first.
  */
 import type { Db } from '../../platform/db/database.js';
+import { attemptsOf } from './callbacks.js';
 import type { EventView } from '../../platform/events.js';
 import { MAX_EVENTS_PAGE, listEvents } from '../../platform/events.js';
 
@@ -15,17 +16,7 @@ export async function callbackEvents(db: Db, merchantId: string, filter: { order
   if (filter.orderId !== undefined) query = query.where('order_id', '=', filter.orderId);
   if (filter.sessionId !== undefined) query = query.where('session_id', '=', filter.sessionId);
   const callbacks = await query.orderBy('callback_id').limit(MAX_EVENTS_PAGE).execute();
-  const ids = callbacks.map((c) => Number(c.callback_id));
-  const attempts =
-    ids.length === 0
-      ? []
-      : await db.kysely
-          .selectFrom('callback_attempts')
-          .select(['callback_id', 'attempt', 'started_at', 'duration_ms', 'response_status', 'response_body', 'error'])
-          .where('callback_id', 'in', ids)
-          .orderBy('callback_id')
-          .orderBy('attempt')
-          .execute();
+  const attempts = await attemptsOf(db, callbacks.map((c) => Number(c.callback_id)));
   return callbacks.map((c) => ({
     event_id: `callback:${c.callback_id}`,
     order_id: c.order_id,
