@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `klarna-local serve | migrate | merchants add`, configured by flags or environment variables. */
+/** `klarna-local serve | migrate | merchants add | exec | export | import`, configured by flags or environment variables. */
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { Command } from 'commander';
@@ -12,6 +12,7 @@ import { provisionMerchants, upsertMerchant } from './modules/merchants/provisio
 import { serveClusterMetrics } from './modules/operations/metrics.js';
 import { RATE_LIMITS, serveClusterRateLimits } from './modules/operations/rate-limit.js';
 import { requireWebBuild } from './modules/shopper/web-assets.js';
+import { registerStateCommands } from './cli/state-commands.js';
 
 const program = new Command();
 program
@@ -30,6 +31,7 @@ interface ServeFlags {
   processes?: string;
   rateLimit?: string;
   rateLimitLockout?: string;
+  sandboxClock?: string;
 }
 
 const toInput = (flags: ServeFlags): ConfigInput => ({
@@ -44,6 +46,7 @@ const toInput = (flags: ServeFlags): ConfigInput => ({
   processes: cluster.isWorker ? '1' : flags.processes,
   rateLimit: flags.rateLimit,
   rateLimitLockout: flags.rateLimitLockout,
+  sandboxClock: flags.sandboxClock,
 });
 
 function fail(error: unknown): never {
@@ -67,6 +70,10 @@ program
   .option(
     '--rate-limit-lockout <scope>',
     'once a quota is used up, refuse every request of the merchant until its window ends (merchant, as Klarna describes) or only that category (category) (env KLARNA_LOCAL_RATE_LIMIT_LOCKOUT, default merchant)',
+  )
+  .option(
+    '--sandbox-clock <scope>',
+    "whose time a merchant's POST /sandbox/v1/clock/advance moves: its own (merchant) or every merchant's (server) (env KLARNA_LOCAL_SANDBOX_CLOCK, default merchant)",
   )
   .addHelpText(
     'after',
@@ -214,5 +221,8 @@ program
       fail(error);
     }
   });
+
+// exec, export and import (src/cli/state-commands.ts).
+registerStateCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,6 +1,8 @@
 /** Environment and flags → one typed, validated Config. */
 import os from 'node:os';
 import path from 'node:path';
+import { CLOCK_SCOPES } from './platform/clock.js';
+import type { ClockScope } from './platform/clock.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -44,6 +46,8 @@ export interface Config {
   readonly rateLimitLockout: RateLimitLockout;
   /** The dashboard's administrator, who sees every merchant (KLARNA_LOCAL_DASHBOARD_ADMIN); none when not set. */
   readonly dashboardAdmin: MerchantCredential | null;
+  /** Whose time a merchant's `POST /sandbox/v1/clock/advance` moves: its own (`merchant`) or everyone's (`server`). */
+  readonly sandboxClock: ClockScope;
 }
 
 export class ConfigError extends Error {
@@ -70,6 +74,7 @@ export interface ConfigInput {
   rateLimitLockout?: string | undefined;
   /** `username:password` (only from the environment in the CLI: a password in a flag shows in `ps`). */
   dashboardAdmin?: string | undefined;
+  sandboxClock?: string | undefined;
 }
 
 export const DEFAULT_DATABASE_URL = `sqlite:${path.join('data', 'klarna-local.sqlite')}`;
@@ -97,6 +102,7 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   const rateLimit = parseRateLimit(pick(flags.rateLimit, 'KLARNA_LOCAL_RATE_LIMIT') ?? 'off');
   const rateLimitLockout = parseRateLimitLockout(pick(flags.rateLimitLockout, 'KLARNA_LOCAL_RATE_LIMIT_LOCKOUT') ?? 'merchant');
   const dashboardAdmin = parseDashboardAdmin(pick(flags.dashboardAdmin, 'KLARNA_LOCAL_DASHBOARD_ADMIN'));
+  const sandboxClock = parseSandboxClock(pick(flags.sandboxClock, 'KLARNA_LOCAL_SANDBOX_CLOCK') ?? 'merchant');
   return {
     port,
     host,
@@ -112,6 +118,7 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     rateLimit,
     rateLimitLockout,
     dashboardAdmin,
+    sandboxClock,
   };
 }
 
@@ -187,6 +194,12 @@ function parseRateLimitLockout(raw: string): RateLimitLockout {
   const lockout = raw.toLowerCase() as RateLimitLockout;
   if (!RATE_LIMIT_LOCKOUTS.includes(lockout)) throw new ConfigError('KLARNA_LOCAL_RATE_LIMIT_LOCKOUT', `"${raw}" is not one of ${RATE_LIMIT_LOCKOUTS.join(', ')}`);
   return lockout;
+}
+
+function parseSandboxClock(raw: string): ClockScope {
+  const scope = raw.toLowerCase() as ClockScope;
+  if (!CLOCK_SCOPES.includes(scope)) throw new ConfigError('KLARNA_LOCAL_SANDBOX_CLOCK', `"${raw}" is not one of ${CLOCK_SCOPES.join(', ')}`);
+  return scope;
 }
 
 function parseLogLevel(raw: string): LogLevel {

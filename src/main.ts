@@ -65,10 +65,12 @@ export class Sweeper {
     if (this.running) return this.running;
     this.running = (async () => {
       try {
-        const now = await this.clock.now();
-        await this.dueWork(this.db, now);
+        // Each merchant's rows fall due on its own clock: one pass per group of merchants sharing a "now".
+        for (const group of await this.clock.groups()) {
+          await this.dueWork(this.db, group);
+          await deleteExpiredIdempotencyKeys(this.db, group);
+        }
         this.dispatcher?.wake();
-        await deleteExpiredIdempotencyKeys(this.db, now);
       } catch (error) {
         this.logger.warn({ err: error }, 'background sweep failed; retrying on the next tick');
       } finally {
@@ -93,7 +95,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     await db.close();
     throw error;
   }
-  const clock = new Clock(db);
+  const clock = new Clock(db, Date.now, config.sandboxClock);
   const provision = await provisionMerchants(db, config.merchants, Date.now());
   const authenticator = new Authenticator(db);
   // Routes read the public URL per request; with port 0 it is only known once listening.

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Clock } from './clock.js';
+import type { Clock, ClockGroup } from './clock.js';
 import type { Db } from './db/database.js';
 import type { AuthenticatedMerchant, Authenticator } from './http/auth.js';
 import type { ValidationStyle } from './http/validation.js';
@@ -26,14 +26,17 @@ export interface AppDeps {
   dispatcher?: CallbackDispatcher;
 }
 
-/** Timed behaviour that falls due with the (sandbox) clock. */
-export type DueStep = (db: Db, now: number) => Promise<void>;
+/**
+ * Timed behaviour that falls due with the (sandbox) clock, run for one group of merchants that share a
+ * "now" (every merchant when their clocks agree).
+ */
+export type DueStep = (db: Db, group: ClockGroup) => Promise<void>;
 
 /**
  * A module's timed step. It gets every module's reactions, for a step that makes a change other
  * modules react to (a cancelled virtual-card order refunds in Order Management, which Settlements books).
  */
-export type ModuleDueStep = (db: Db, now: number, reactions: Reactions) => Promise<void>;
+export type ModuleDueStep = (db: Db, group: ClockGroup, reactions: Reactions) => Promise<void>;
 
 /** What every module's routes receive: the app's dependencies, and what the modules declared together. */
 export interface ModuleDeps extends AppDeps {

@@ -41,8 +41,8 @@ export interface ApiModule {
 export function dueWorkOf(modules: readonly ApiModule[]): DueStep {
   const steps = modules.flatMap((m) => m.dueWork ?? []);
   const reactions = new Reactions(modules);
-  return async (db, now) => {
-    for (const step of steps) await step(db, now, reactions);
+  return async (db, group) => {
+    for (const step of steps) await step(db, group, reactions);
   };
 }
 

@@ -58,6 +58,10 @@ export interface TestApp {
   createOrder(overrides?: Record<string, unknown>, auth?: RequestOptions['auth']): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   getOrder(orderId: string): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   advanceClock(seconds: number): Promise<string>;
+  /** A test merchant's id (MERCHANT by default). */
+  merchantId(username?: string): Promise<string>;
+  /** A test merchant's sandbox time in epoch ms (MERCHANT by default): each merchant has its own clock. */
+  now(username?: string): Promise<number>;
   close(): Promise<void>;
   /** Log lines written (JSON text), when built with `captureLogs`. */
   logs: string[];
@@ -220,6 +224,8 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
       assert.equal(res.status, 200, res.body);
       return res.json<{ now: string }>().now;
     },
+    merchantId: (username = MERCHANT.username) => merchantIdOf(db, username),
+    now: async (username = MERCHANT.username) => clock.now(await merchantIdOf(db, username)),
     async close() {
       await app.close();
       await db.close();
@@ -227,4 +233,10 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
     },
   };
   return testApp;
+}
+
+async function merchantIdOf(db: Db, username: string): Promise<string> {
+  const row = await db.read.get<{ merchant_id: string }>('select merchant_id from merchants where username = ?', [username]);
+  if (!row) throw new Error(`no merchant ${username}`);
+  return row.merchant_id;
 }

@@ -29,7 +29,7 @@ describe('query plans of the background work (SQLite)', () => {
   }
 
   it('the expiry sweep reads the open-orders expiry index, not the whole table', async () => {
-    const detail = await plan(expireDueOrdersQuery(db.kysely, Date.now()).compile());
+    const detail = await plan(expireDueOrdersQuery(db.kysely, { now: Date.now(), merchantIds: undefined }).compile());
     assert.match(detail, /orders_open_expiry_idx/, detail);
     assert.doesNotMatch(detail, /SCAN orders\b(?! USING)/, detail);
   });

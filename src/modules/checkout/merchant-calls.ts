@@ -74,7 +74,7 @@ export interface MerchantCall {
 
 /** Makes the call, records it with its answer, and interprets the answer. */
 export async function callMerchant(db: Db, clock: Clock, call: MerchantCall): Promise<MerchantAnswer> {
-  const startedAt = await clock.now();
+  const startedAt = await clock.now(call.merchantId);
   const body = JSON.stringify(call.body);
   const outcome = await postToMerchant(call.url, body, call.timeouts, MAX_MERCHANT_ANSWER_CHARS);
   await recordCall(db, clock, { merchant_id: call.merchantId, kind: call.kind, order_id: call.orderId, url: call.url, body, started_at: startedAt, outcome });

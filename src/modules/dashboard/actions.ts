@@ -15,7 +15,7 @@ import type { AuthorizeResult } from '../payments/operations/authorize-session.j
 import { authorizeSession } from '../payments/operations/authorize-session.js';
 import type { AuthorizeBody } from '../payments/schemas.js';
 import { paymentsWrites } from '../payments/writes.js';
-import { flushApiCalls } from '../sandbox/api-calls.js';
+import { advanceMerchantClock, advanceServerClock } from '../sandbox/clock-advance.js';
 import { recordEvent } from '../../platform/events.js';
 import type { WriteResult } from '../../platform/http/idempotency.js';
 import type { FraudDecision } from '../order-management/order.js';
@@ -68,15 +68,10 @@ export function dashboardActions(deps: ModuleDeps) {
     completeCheckout: (actor: Actor, orderId: string, input: ShopperInput) => checkout.complete({ merchantId: actor.merchantId, orderId, correlationId: actor.correlationId }, input),
     /** One of the merchant's callbacks sent again now, as a new attempt (`unknown` for another merchant's). */
     redeliver: (actor: Actor, callbackId: number) => deps.dispatcher.deliverNow(callbackId, actor.merchantId),
-    /** The sandbox's clock advance (sandbox-routes.ts): what falls due happens before the answer. */
-    advanceClock: async (seconds: number) => {
-      // The calls this process logged before the advance keep the time before it.
-      await flushApiCalls(deps.db);
-      const now = await deps.clock.advance(seconds);
-      await deps.dueWork(deps.db, now);
-      await deps.dispatcher.runOnce();
-      return now;
-    },
+    /** The sandbox's clock advance of the merchant (sandbox/clock-advance.ts): what falls due happens before the answer. */
+    advanceClock: (actor: Pick<Actor, 'merchantId'>, seconds: number) => advanceMerchantClock(deps, actor.merchantId, seconds),
+    /** Every merchant's time forward (the administrator's choice). */
+    advanceServerClock: (seconds: number) => advanceServerClock(deps, seconds),
   };
 }
 

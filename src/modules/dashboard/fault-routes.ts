@@ -81,7 +81,7 @@ export function registerFaultPages(scope: App, deps: ModuleDeps, kit: DashboardK
   type Session = MerchantSession & { merchant_username: string | null };
 
   async function faultsPage(session: Session, flash: Flash | null, values: FaultFormValues = {}) {
-    const faults = await activeFaultsOf(db.read, session.merchant_id, await clock.now());
+    const faults = await activeFaultsOf(db.read, session.merchant_id, await clock.now(session.merchant_id));
     return renderFaults(viewerOf(session), faults, flash, values);
   }
 

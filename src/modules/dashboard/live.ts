@@ -1,7 +1,7 @@
 /**
  * Live updates: `GET /dashboard/events` is a server-sent event stream per signed-in merchant. Every
  * second it reads a cheap change marker from the database (the newest event id, the latest change of
- * an order or a callback, the sandbox clock; each an index lookup), so a change made by any process
+ * an order or a callback, the merchant's sandbox clock; each an index lookup), so a change made by any process
  * sharing the database is seen; when the marker moves the page hears `change` and reloads its main
  * section (web/dashboard/dashboard.ts).
  */
@@ -17,8 +17,8 @@ export async function changeMarker(db: Db, merchantId: string): Promise<string> 
     `select (select max(event_id) from events where merchant_id = ?) as e,
             (select max(updated_at) from orders where merchant_id = ?) as o,
             (select max(updated_at) from callbacks where merchant_id = ?) as c,
-            (select offset_ms from sandbox_clock where id = 1) as k`,
-    [merchantId, merchantId, merchantId],
+            (select c.offset_ms + m.clock_offset_ms from sandbox_clock c, merchants m where c.id = 1 and m.merchant_id = ?) as k`,
+    [merchantId, merchantId, merchantId, merchantId],
   );
   return [row?.e ?? 0, row?.o ?? 0, row?.c ?? 0, row?.k ?? 0].join('.');
 }

@@ -151,7 +151,7 @@ export function registerResourceRoutes(scope: App, deps: ModuleDeps, kit: Dashbo
       orderExists(db, session.merchant_id, record.order_id),
       hppSessionsOf(db.read, session.merchant_id, 'payments', id),
       dashboardSessionTimeline(db, session.merchant_id, id),
-      deps.clock.now(),
+      deps.clock.now(session.merchant_id),
     ]);
     const country = typeof record.data.purchase_country === 'string' ? record.data.purchase_country : 'SE';
     const defaultEmail = record.shopper?.email ?? record.data.billing_address?.email ?? defaultTestAddress(country).email ?? 'customer@email.se';
@@ -198,7 +198,7 @@ export function registerResourceRoutes(scope: App, deps: ModuleDeps, kit: Dashbo
     const [linked, timeline, now] = await Promise.all([
       order.status === 'checkout_complete' ? orderExists(db, session.merchant_id, id) : Promise.resolve(false),
       dashboardTimeline(db, session.merchant_id, id),
-      deps.clock.now(),
+      deps.clock.now(session.merchant_id),
     ]);
     return renderCheckoutOrderPage(
       viewerOf(session),

@@ -177,7 +177,7 @@ export function registerDashboardRoutes(app: App, deps: ModuleDeps): void {
       const session = await requireSession(request, reply);
       if (!session) return reply;
       const filter = readFilter(queryOf(request));
-      const [{ rows, next }, now] = await Promise.all([listOrders(deps.db, session.merchant_id, filter), deps.clock.now()]);
+      const [{ rows, next }, now] = await Promise.all([listOrders(deps.db, session.merchant_id, filter), deps.clock.now(session.merchant_id)]);
       return sendPage(reply, 200, renderOrderList(viewerOf(session), filter, rows, next, now));
     });
 
@@ -190,7 +190,7 @@ export function registerDashboardRoutes(app: App, deps: ModuleDeps): void {
         if (error instanceof ApiError && error.statusCode === 404) return problem(reply, 404, 'There is no such order.', session);
         throw error;
       }
-      const [timeline, now] = await Promise.all([dashboardTimeline(deps.db, session.merchant_id, orderId), deps.clock.now()]);
+      const [timeline, now] = await Promise.all([dashboardTimeline(deps.db, session.merchant_id, orderId), deps.clock.now(session.merchant_id)]);
       return sendPage(reply, status, renderOrderPage(viewerOf(session), order, timeline, now, flash));
     }
 
@@ -241,7 +241,9 @@ export function registerDashboardRoutes(app: App, deps: ModuleDeps): void {
       if (!(seconds >= 1 && seconds <= MAX_CLOCK_ADVANCE_SECONDS)) {
         return problem(reply, 400, `Enter a whole number of seconds from 1 to ${MAX_CLOCK_ADVANCE_SECONDS}.`, session);
       }
-      await actions.advanceClock(seconds);
+      // The administrator may move every merchant's time; a merchant only its own.
+      if (session.admin && form.get('scope') === 'server') await actions.advanceServerClock(seconds);
+      else await actions.advanceClock({ merchantId: session.merchant_id }, seconds);
       return seeOther(reply, withDone(back, 'clock'));
     });
 

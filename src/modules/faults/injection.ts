@@ -86,7 +86,8 @@ export class ApiRuleCache {
     this.loading ??= (async () => {
       const generation = this.generation;
       try {
-        const faults = await activeFaults(this.db.read, 'api', await this.clock.now());
+        // Rules still in force on the earliest merchant clock: each injection checks its own merchant's time again (take).
+        const faults = await activeFaults(this.db.read, 'api', await this.clock.earliestNow());
         const byMerchant = new Map<string, ApiRule[]>();
         for (const fault of faults) {
           const rule = { fault, pattern: patternSegments(fault.path ?? '/') };
@@ -110,7 +111,7 @@ export class ApiRuleCache {
 /** Counts one injection of a rule and records its event, in one transaction; false when the rule no longer applies. */
 async function take(db: Db, clock: Clock, fault: Fault, event: { order_id: string | null; payload: Record<string, unknown> }): Promise<boolean> {
   return db.transaction(async (sql) => {
-    const now = await clock.now(sql);
+    const now = await clock.now(fault.merchant_id, sql);
     const taken = await takeInjection(sql, fault.fault_id, now);
     if (!taken) return false;
     await recordEvent(sql, {
@@ -218,7 +219,7 @@ function outcomeOf(fault: Fault, policy: DeliveryPolicy): DeliveryOutcome {
 export function callbackInterceptor(deps: ModuleDeps, random: () => number = Math.random) {
   const { db, clock, logger } = deps;
   return async (callback: ClaimedCallback, policy: DeliveryPolicy): Promise<DeliveryOutcome | null> => {
-    const rules = await activeFaultsOf(db.read, callback.merchant_id, await clock.now(), 'callbacks');
+    const rules = await activeFaultsOf(db.read, callback.merchant_id, await clock.now(callback.merchant_id), 'callbacks');
     for (const fault of rules) {
       if (fault.callback_kind !== null && fault.callback_kind !== callback.kind) continue;
       if (!hits(fault, random)) continue;

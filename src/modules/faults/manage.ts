@@ -14,7 +14,7 @@ import type { ApiRuleCache } from './injection.js';
 /** Stores a new rule for the merchant, or throws the API's refusal (400 BAD_VALUE naming the field) with nothing stored. */
 export async function createFault(deps: Pick<ModuleDeps, 'db' | 'clock'>, cache: ApiRuleCache, merchantId: string, input: FaultInput): Promise<{ fault: Fault; now: number }> {
   const result = await deps.db.transaction(async (sql) => {
-    const now = await deps.clock.now(sql);
+    const now = await deps.clock.now(merchantId, sql);
     const fault = decideFault(input, { fault_id: newId(), merchant_id: merchantId }, now);
     if ((await activeFaultsOf(sql, merchantId, now)).length >= MAX_ACTIVE_FAULTS) throw badField('body', `at most ${MAX_ACTIVE_FAULTS} active faults per merchant; delete some first`);
     await insertFault(sql, fault);

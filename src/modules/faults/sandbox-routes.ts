@@ -24,14 +24,16 @@ export function registerFaultRoutes(app: App, deps: ModuleDeps, cache: ApiRuleCa
   });
 
   app.get('/sandbox/v1/faults', { config }, async (request) => {
-    const now = await clock.now();
-    const faults = await activeFaultsOf(db.read, merchantOf(request).merchant_id, now);
+    const merchantId = merchantOf(request).merchant_id;
+    const now = await clock.now(merchantId);
+    const faults = await activeFaultsOf(db.read, merchantId, now);
     return { faults: faults.map((f) => presentFault(f, now)) };
   });
 
   app.get('/sandbox/v1/faults/:fault_id', { config, schema: { params: FaultParams } }, async (request) => {
-    const now = await clock.now();
-    const fault = await findFault(db.read, merchantOf(request).merchant_id, request.params.fault_id);
+    const merchantId = merchantOf(request).merchant_id;
+    const now = await clock.now(merchantId);
+    const fault = await findFault(db.read, merchantId, request.params.fault_id);
     if (!fault) throw faultNotFound();
     return presentFault(fault, now);
   });

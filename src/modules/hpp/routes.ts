@@ -53,7 +53,8 @@ export function registerHppRoutes(app: App, deps: ModuleDeps): void {
   // happens): the URL a session names answers that none is required (docs/fidelity.md).
   app.get(`${BASE}/:session_id/manual-id-check`, { config: bad, schema: { params: HppSessionParams } }, async (request) => {
     const { db, clock } = deps;
-    const session = await loadLiveSession(db, db.read, merchantOf(request).merchant_id, request.params.session_id, await clock.now(), false);
+    const merchantId = merchantOf(request).merchant_id;
+    const session = await loadLiveSession(db, db.read, merchantId, request.params.session_id, await clock.now(merchantId), false);
     return { session_id: session.session_id, status: session.status, manual_identification_required: false };
   });
 }

@@ -5,6 +5,8 @@ import type { Sql } from '../../platform/db/sql.js';
 import type { PublicRsaJwk } from './card-data.js';
 import type { CancelRequestRecord, CancelStatus, CancelReason, CardRecord, CardStatus, KeyStatus, PromiseRecord, PromiseStatus, SettlementRecord } from './merchant-card.js';
 import type { MerchantCardCancelRequestsTable, MerchantCardCardsTable, MerchantCardKeysTable, MerchantCardPromisesTable, MerchantCardSettlementsTable } from './tables.js';
+import { inGroup } from '../../platform/clock.js';
+import type { ClockGroup } from '../../platform/clock.js';
 
 // Keys.
 
@@ -192,6 +194,10 @@ export async function saveCancelRequest(sql: Sql, request: CancelRequestRecord):
 }
 
 /** Pending requests whose decision time has come, across merchants. */
-export async function dueCancelRequests(sql: Sql, now: number): Promise<{ order_id: string; merchant_id: string }[]> {
-  return sql.all("select order_id, merchant_id from merchant_card_cancel_requests where status = 'PENDING' and check_after <= ? order by check_after", [now]);
+export async function dueCancelRequests(sql: Sql, group: ClockGroup): Promise<{ order_id: string; merchant_id: string }[]> {
+  const scope = inGroup(group);
+  return sql.all(`select order_id, merchant_id from merchant_card_cancel_requests where status = 'PENDING' and check_after <= ?${scope.text} order by check_after`, [
+    group.now,
+    ...scope.params,
+  ]);
 }

@@ -57,7 +57,7 @@ export function registerMerchantCardRoutes(app: App, deps: ModuleDeps): void {
     const merchantId = await enrolledMerchant(request);
     const orderId = request.params.order_id;
     let cancel = await readCancel(db, merchantId, orderId);
-    if (cancel?.status === 'PENDING' && cancel.check_after <= (await deps.clock.now())) {
+    if (cancel?.status === 'PENDING' && cancel.check_after <= (await deps.clock.now(merchantId))) {
       // Its time has come: decided now, as the sweep would (the read then shows the outcome).
       await writes.run({ ...requestWrite(request), idempotencyKey: undefined }, async (ctx) => {
         cancel = await decideIfDue(ctx, orderId);

@@ -234,10 +234,14 @@ export class Metrics {
     const { db, clock } = this.deps;
     try {
       // Each count reads a partial index that holds only pending, or only failed, callbacks.
-      const now = await clock.now();
+      // Due on the clock of the merchant each callback is for.
+      const wall = clock.wallClock();
       const [pending, due, failed] = await Promise.all([
         db.read.get<{ n: number | string }>("select count(*) as n from callbacks where status = 'pending'"),
-        db.read.get<{ n: number | string }>("select count(*) as n from callbacks where status = 'pending' and next_attempt_at <= ?", [now]),
+        db.read.get<{ n: number | string }>(
+          "select count(*) as n from callbacks cb join merchants m on m.merchant_id = cb.merchant_id join sandbox_clock c on c.id = 1 where cb.status = 'pending' and cb.next_attempt_at <= ? + c.offset_ms + m.clock_offset_ms",
+          [wall],
+        ),
         db.read.get<{ n: number | string }>("select count(*) as n from callbacks where status = 'failed'"),
       ]);
       return { pending: Number(pending?.n ?? 0), due: Number(due?.n ?? 0), failed: Number(failed?.n ?? 0) };

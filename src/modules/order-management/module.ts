@@ -13,11 +13,11 @@ export const orderManagement: ApiModule = {
   callbacks: [FRAUD_NOTIFICATION],
   // Authorizations run out (§1.3); pending fraud decisions are taken and notified (§1.4).
   dueWork: [
-    async (db, now) => {
-      await expireDueOrders(db.kysely, now);
+    async (db, group) => {
+      await expireDueOrders(db.kysely, group);
     },
-    async (db, now) => {
-      await applyDueFraudDecisions(db, now);
+    async (db, group) => {
+      await applyDueFraudDecisions(db, group);
     },
   ],
 };

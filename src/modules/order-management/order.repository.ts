@@ -11,6 +11,7 @@ import type { CapturesTable, OrdersTable, RefundsTable } from './tables.js';
 import type { CaptureRecord, FraudDecision, FraudStatus, OrderAggregate, OrderRecord, OrderStatus, RefundRecord } from './order.js';
 import { presentCapture, presentOrderCore, presentRefund } from './schemas.js';
 import { ownedRowLoader } from '../../platform/db/owned-rows.js';
+import type { ClockGroup } from '../../platform/clock.js';
 
 const parse = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
@@ -123,7 +124,7 @@ export interface OrderDocumentRow {
  * would interpret backslashes, so the text is read as text there).
  */
 const orderDocumentSql = (documentColumn: string) =>
-  `select status, expires_at, ${documentColumn}, capture_count, (select offset_ms from sandbox_clock where id = 1) as clock_offset ` +
+  `select status, expires_at, ${documentColumn}, capture_count, (select c.offset_ms + m.clock_offset_ms from sandbox_clock c, merchants m where c.id = 1 and m.merchant_id = orders.merchant_id) as clock_offset ` +
   'from orders where order_id = ? and merchant_id = ?';
 const ORDER_DOCUMENT_SQL: Record<Db['dialect'], string> = {
   sqlite: orderDocumentSql('cast(document as blob) as document'),
@@ -131,7 +132,7 @@ const ORDER_DOCUMENT_SQL: Record<Db['dialect'], string> = {
 };
 
 /**
- * The read path: the stored documents, the status and the sandbox clock offset. An order without
+ * The read path: the stored documents, the status and the merchant's sandbox clock offset. An order without
  * captures has no refunds either, so the common read is a single statement.
  */
 export async function loadOrderDocument(sql: Sql, dialect: Db['dialect'], merchantId: string, orderId: string): Promise<OrderDocumentRow | undefined> {
@@ -310,17 +311,18 @@ export async function insertRefund(sql: Sql, orderId: string, merchantId: string
  * Marks every open order whose authorization has run out as EXPIRED; returns how many. Their stored
  * documents still say the old status: reads patch it (see `readOrderDocument`).
  */
-export async function expireDueOrders(executor: Executor, now: number): Promise<number> {
-  const result = await expireDueOrdersQuery(executor, now).executeTakeFirst();
+export async function expireDueOrders(executor: Executor, group: ClockGroup): Promise<number> {
+  const result = await expireDueOrdersQuery(executor, group).executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
 /** The sweep's statement (separate so its query plan can be checked: it must use the partial index). */
-export function expireDueOrdersQuery(executor: Executor, now: number) {
+export function expireDueOrdersQuery(executor: Executor, { now, merchantIds }: ClockGroup) {
   return (
     executor
       .updateTable('orders')
       .set({ status: 'EXPIRED', updated_at: now })
+      .$if(merchantIds !== undefined, (q) => q.where('merchant_id', 'in', merchantIds?.length ? merchantIds : ['']))
       // Literal statuses, so the planner can use the partial index orders_open_expiry_idx (with bound
       // parameters SQLite cannot prove the rows are in it and scans the whole table every sweep).
       .where(sql<boolean>`status in ('AUTHORIZED', 'PART_CAPTURED')`)

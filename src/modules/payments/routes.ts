@@ -27,7 +27,7 @@ export function registerPaymentsRoutes(app: App, deps: ModuleDeps): void {
 
   app.get('/payments/v1/sessions/:session_id', { config: bad, schema: { params: SessionParams } }, async (request, reply) => {
     const merchantId = merchantOf(request).merchant_id;
-    const [now, settings, key] = await Promise.all([clock.now(), readSettings(db, merchantId), writes.clientTokenKey()]);
+    const [now, settings, key] = await Promise.all([clock.now(merchantId), readSettings(db, merchantId), writes.clientTokenKey()]);
     const session = await readSession(db, { merchantId, sessionId: request.params.session_id, now, settings, publicUrl: config.publicUrl, clientTokenKey: key });
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(session));
   });

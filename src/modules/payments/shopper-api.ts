@@ -56,7 +56,7 @@ export function shopperApi(deps: ModuleDeps): ShopperApi {
   return {
     async session(clientToken) {
       const claims = await claimsOf(clientToken);
-      const now = await clock.now();
+      const now = await clock.now(claims.merchant_id);
       const session = await loadSession(db, db.read, claims.merchant_id, claims.session_id);
       if (!session || isExpired(session, now)) throw invalidSession();
       const settings = await readSettings(db, claims.merchant_id);

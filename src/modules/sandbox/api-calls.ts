@@ -170,8 +170,10 @@ export class ApiCallLog {
 
   private async write(batch: BufferedCall[]): Promise<void> {
     try {
-      const offset = await this.clock.offset();
-      const rows = batch.map((call) => toRow(call, offset));
+      // Each call is written in its merchant's time.
+      const offsets = await this.clock.offsets();
+      const serverOffset = offsets.size === 0 ? await this.clock.serverOffset() : 0;
+      const rows = batch.map((call) => toRow(call, offsets.get(call.merchantId) ?? serverOffset));
       if (this.db.dialect === 'postgres') {
         // One statement for the whole batch.
         await this.db.transaction((sql) =>

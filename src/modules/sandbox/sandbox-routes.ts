@@ -7,37 +7,45 @@
  */
 import type { App, ModuleDeps } from '../../platform/app.js';
 import { toIso } from '../../platform/clock.js';
+import type { Clock } from '../../platform/clock.js';
 import { merchantOf } from '../../platform/http/write.js';
 import { badValue } from '../../platform/http/errors.js';
 import { callbackEvents, orderTimeline } from './events.js';
 import { listMessages } from '../../platform/messages.js';
-import { flushApiCalls } from './api-calls.js';
+import { advanceMerchantClock } from './clock-advance.js';
 import { DEFAULT_CALLBACKS_PAGE, MAX_CALLBACKS_PAGE, findCallback, listCallbacks, parseCallbackId } from './callbacks.js';
 import { callbackBusy, callbackNotFound } from './errors.js';
-import { CallbackParams, CallbacksQuery, ClockAdvanceBody, ClockResponse, EventsQuery, MessagesQuery, TimelineQuery } from './schemas.js';
+import {
+  CallbackParams,
+  CallbackResponse,
+  CallbacksQuery,
+  CallbacksResponse,
+  ClockAdvanceBody,
+  ClockResponse,
+  EventsQuery,
+  EventsResponse,
+  MessagesQuery,
+  MessagesResponse,
+  TimelineQuery,
+  TimelineResponse,
+} from './schemas.js';
 import * as timeline from './timeline.js';
 
 export function registerSandboxControlRoutes(app: App, deps: ModuleDeps): void {
   const { db, clock } = deps;
 
-  app.get('/sandbox/v1/clock', { schema: { response: { 200: ClockResponse } } }, async () => {
-    const offset = await clock.offset();
-    return { now: toIso(Date.now() + offset), offset_seconds: Math.floor(offset / 1000) };
-  });
+  // The calling merchant's clock: its own unless the server runs with `--sandbox-clock server`.
+  app.get('/sandbox/v1/clock', { schema: { response: { 200: ClockResponse } } }, async (request) => clockView(clock, merchantOf(request).merchant_id));
 
   app.post('/sandbox/v1/clock/advance', { config: { validationStyle: 'bad_value' }, schema: { body: ClockAdvanceBody, response: { 200: ClockResponse } } }, async (request) => {
-    // The calls this process made before the advance are written with the time before it.
-    await flushApiCalls(db);
-    const now = await clock.advance(request.body.seconds);
-    // Timed behaviour happens as if the time had passed: every module's due work (expiry, fraud
-    // decisions, …) and the callbacks due by then are done before the answer.
-    await deps.dueWork(db, now);
-    await deps.dispatcher.runOnce();
-    const offset = await clock.offset();
-    return { now: toIso(now), offset_seconds: Math.floor(offset / 1000) };
+    // Timed behaviour happens as if the time had passed: the merchant's due work (expiry, fraud
+    // decisions, …) and its callbacks due by then are done before the answer.
+    const merchantId = merchantOf(request).merchant_id;
+    await advanceMerchantClock(deps, merchantId, request.body.seconds);
+    return clockView(clock, merchantId);
   });
 
-  app.get('/sandbox/v1/events', { config: { validationStyle: 'bad_value' }, schema: { querystring: EventsQuery } }, async (request) => {
+  app.get('/sandbox/v1/events', { config: { validationStyle: 'bad_value' }, schema: { querystring: EventsQuery, response: { 200: EventsResponse } } }, async (request) => {
     const merchantId = merchantOf(request).merchant_id;
     const { order_id, session_id } = request.query;
     const events =
@@ -46,14 +54,14 @@ export function registerSandboxControlRoutes(app: App, deps: ModuleDeps): void {
   });
 
   // Every message klarna-local would have sent to a shopper (nothing is really sent), oldest first.
-  app.get('/sandbox/v1/messages', { config: { validationStyle: 'bad_value' }, schema: { querystring: MessagesQuery } }, async (request) => {
+  app.get('/sandbox/v1/messages', { config: { validationStyle: 'bad_value' }, schema: { querystring: MessagesQuery, response: { 200: MessagesResponse } } }, async (request) => {
     const { order_id, session_id, recipient, kind } = request.query;
     const messages = await listMessages(db, merchantOf(request).merchant_id, { orderId: order_id, sessionId: session_id, recipient, kind });
     return { messages: messages.map((m) => ({ ...m, created_at: toIso(m.created_at) })) };
   });
 
   // The callback inspector: the merchant's callbacks, newest first, each with every attempt.
-  app.get('/sandbox/v1/callbacks', { config: { validationStyle: 'bad_value' }, schema: { querystring: CallbacksQuery } }, async (request) => {
+  app.get('/sandbox/v1/callbacks', { config: { validationStyle: 'bad_value' }, schema: { querystring: CallbacksQuery, response: { 200: CallbacksResponse } } }, async (request) => {
     const { kind, status, order_id, session_id, size, offset, before } = request.query;
     const pageSize = size === undefined ? DEFAULT_CALLBACKS_PAGE : Number(size);
     if (pageSize < 1 || pageSize > MAX_CALLBACKS_PAGE) throw badValue(`Bad value: size (an integer from 1 to ${MAX_CALLBACKS_PAGE})`);
@@ -72,7 +80,7 @@ export function registerSandboxControlRoutes(app: App, deps: ModuleDeps): void {
     };
   });
 
-  app.get('/sandbox/v1/callbacks/:callback_id', { config: { validationStyle: 'bad_value' }, schema: { params: CallbackParams } }, async (request) => {
+  app.get('/sandbox/v1/callbacks/:callback_id', { config: { validationStyle: 'bad_value' }, schema: { params: CallbackParams, response: { 200: CallbackResponse } } }, async (request) => {
     const id = parseCallbackId(request.params.callback_id);
     const callback = id === undefined ? undefined : await findCallback(db, merchantOf(request).merchant_id, id);
     if (!callback) throw callbackNotFound();
@@ -80,7 +88,7 @@ export function registerSandboxControlRoutes(app: App, deps: ModuleDeps): void {
   });
 
   // Sends the callback again now, through the dispatcher, and answers once the attempt is recorded.
-  app.post('/sandbox/v1/callbacks/:callback_id/redeliver', { config: { validationStyle: 'bad_value' }, schema: { params: CallbackParams } }, async (request) => {
+  app.post('/sandbox/v1/callbacks/:callback_id/redeliver', { config: { validationStyle: 'bad_value' }, schema: { params: CallbackParams, response: { 200: CallbackResponse } } }, async (request) => {
     const merchantId = merchantOf(request).merchant_id;
     const id = parseCallbackId(request.params.callback_id);
     if (id === undefined) throw callbackNotFound();
@@ -93,11 +101,18 @@ export function registerSandboxControlRoutes(app: App, deps: ModuleDeps): void {
   });
 
   // Everything that happened to an order or a session, oldest first (timeline.ts).
-  app.get('/sandbox/v1/timeline', { config: { validationStyle: 'bad_value' }, schema: { querystring: TimelineQuery } }, async (request) => {
+  app.get('/sandbox/v1/timeline', { config: { validationStyle: 'bad_value' }, schema: { querystring: TimelineQuery, response: { 200: TimelineResponse } } }, async (request) => {
     const { order_id, session_id } = request.query;
     if ((order_id === undefined) === (session_id === undefined)) throw badValue('Bad value: order_id or session_id (exactly one)');
     const merchantId = merchantOf(request).merchant_id;
     const entries = order_id !== undefined ? await timeline.orderTimeline(db, merchantId, order_id) : await timeline.sessionTimeline(db, merchantId, session_id as string);
     return { entries };
   });
+}
+
+/** A merchant's time as the clock routes show it: its now, its whole offset and the server's part of it. */
+export async function clockView(clock: Clock, merchantId: string): Promise<{ now: string; offset_seconds: number; server_offset_seconds: number; scope: 'merchant' | 'server' }> {
+  const wall = clock.wallClock();
+  const [offset, serverOffset] = await Promise.all([clock.offset(merchantId), clock.serverOffset()]);
+  return { now: toIso(wall + offset), offset_seconds: Math.floor(offset / 1000), server_offset_seconds: Math.floor(serverOffset / 1000), scope: clock.scope };
 }

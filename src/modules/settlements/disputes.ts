@@ -15,6 +15,7 @@ import { book } from './ledger.js';
 import { bookLostDispute } from './settlement.js';
 import type { DisputeRow } from './settlement.repository.js';
 import { decideDispute, dueDisputes, findDispute, insertDispute } from './settlement.repository.js';
+import type { ClockGroup } from '../../platform/clock.js';
 
 /** The dispute reasons of Klarna's test data (`customer+disputed-{reason}@…`, behaviour reference §9.1). */
 export const DISPUTE_REASONS = [
@@ -112,8 +113,9 @@ export async function decide(sql: Sql, dispute: DisputeRow, outcome: 'WON' | 'LO
 }
 
 /** Test-data disputes whose time has come are lost, each in its own transaction. */
-export async function decideDueDisputes(db: Db, now: number): Promise<void> {
-  for (const due of await dueDisputes(db.read, now)) {
+export async function decideDueDisputes(db: Db, group: ClockGroup): Promise<void> {
+  const { now } = group;
+  for (const due of await dueDisputes(db.read, group)) {
     await db.transaction(async (sql) => {
       const dispute = await findDispute(sql, db.forUpdate, due.merchant_id, due.dispute_id);
       if (dispute?.status === 'OPEN') await decide(sql, dispute, 'LOST', now);

@@ -16,11 +16,11 @@ export const settlements: ApiModule = {
   reactions: BOOKING_REACTIONS,
   // Test-data disputes are decided (their reversals booked) before the payouts that may pay them.
   dueWork: [
-    async (db, now) => {
-      await decideDueDisputes(db, now);
+    async (db, group) => {
+      await decideDueDisputes(db, group);
     },
-    async (db, now) => {
-      await runDuePayouts(db, now);
+    async (db, group) => {
+      await runDuePayouts(db, group);
     },
   ],
 };

@@ -22,6 +22,7 @@ import {
   setNextPayout,
   sumsByType,
 } from './settlement.repository.js';
+import type { ClockGroup } from '../../platform/clock.js';
 
 /** The (sandbox) time, read in the payout's transaction. */
 export type ReadNow = (sql: Sql) => Promise<number>;
@@ -77,9 +78,10 @@ async function payOutDue(db: Db, sql: Sql, merchantId: string, readNow: ReadNow)
  * The background step: every merchant whose payout date has come (each in its own transaction).
  * Its `now` may be older than a run's that built payouts meanwhile; it only builds dates up to it.
  */
-export async function runDuePayouts(db: Db, now: number): Promise<PayoutRecord[]> {
+export async function runDuePayouts(db: Db, group: ClockGroup): Promise<PayoutRecord[]> {
+  const { now } = group;
   const made: PayoutRecord[] = [];
-  for (const merchantId of await dueSchedules(db.read, now)) {
+  for (const merchantId of await dueSchedules(db.read, group)) {
     made.push(...(await db.transaction(async (sql) => (await payOutDue(db, sql, merchantId, async () => now)).made)));
   }
   return made;

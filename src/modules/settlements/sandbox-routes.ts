@@ -24,7 +24,7 @@ export function registerSettlementsSandboxRoutes(app: App, deps: ModuleDeps): vo
 
   app.post('/sandbox/v1/settlements/payouts/run', { config, preValidation: optionalBody, schema: { body: PayoutRunBody } }, async (request) => {
     const merchantId = merchantOf(request).merchant_id;
-    const payouts = await runMerchantPayouts(db, merchantId, (sql) => clock.now(sql), request.body.immediately ?? false);
+    const payouts = await runMerchantPayouts(db, merchantId, (sql) => clock.now(merchantId, sql), request.body.immediately ?? false);
     return { payouts: payouts.map((p) => presentPayout(p, deps.config.publicUrl)) };
   });
 
@@ -32,7 +32,7 @@ export function registerSettlementsSandboxRoutes(app: App, deps: ModuleDeps): vo
     const merchantId = merchantOf(request).merchant_id;
     const body = request.body;
     const dispute = await db.transaction(async (sql) => {
-      const now = await clock.now(sql);
+      const now = await clock.now(merchantId, sql);
       const order = await loadOrder(db, sql, merchantId, body.order_id, true);
       const capture = order?.captures.find((c) => c.capture_id === body.capture_id);
       if (!order || !capture) throw noSuchCapture();
@@ -64,7 +64,7 @@ export function registerSettlementsSandboxRoutes(app: App, deps: ModuleDeps): vo
       const merchantId = merchantOf(request).merchant_id;
       return presentDispute(
         await db.transaction(async (sql) => {
-          const now = await clock.now(sql);
+          const now = await clock.now(merchantId, sql);
           const dispute = await findDispute(sql, db.forUpdate, merchantId, request.params.dispute_id);
           if (!dispute) throw disputeNotFound();
           if (dispute.status !== 'OPEN') throw disputeDecided(dispute.status);

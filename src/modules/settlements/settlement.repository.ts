@@ -7,6 +7,8 @@ import type { Sql, SqlParam } from '../../platform/db/sql.js';
 import { newId } from '../../platform/ids.js';
 import type { Booking, Totals, TypeSum } from './settlement.js';
 import type { SettlementDisputesTable, SettlementPayoutsTable, SettlementTransactionsTable } from './tables.js';
+import { inGroup } from '../../platform/clock.js';
+import type { ClockGroup } from '../../platform/clock.js';
 
 const BOOKING_COLUMNS = [
   'transaction_id',
@@ -77,8 +79,9 @@ export async function ensureSchedule(sql: Sql, merchantId: string, nextPayoutAt:
   await sql.run('insert into settlement_schedules (merchant_id, next_payout_at) values (?, ?) on conflict (merchant_id) do nothing', [merchantId, nextPayoutAt]);
 }
 
-export async function dueSchedules(sql: Sql, now: number): Promise<string[]> {
-  const rows = await sql.all<{ merchant_id: string }>('select merchant_id from settlement_schedules where next_payout_at <= ? order by next_payout_at', [now]);
+export async function dueSchedules(sql: Sql, group: ClockGroup): Promise<string[]> {
+  const scope = inGroup(group);
+  const rows = await sql.all<{ merchant_id: string }>(`select merchant_id from settlement_schedules where next_payout_at <= ?${scope.text} order by next_payout_at`, [group.now, ...scope.params]);
   return rows.map((r) => r.merchant_id);
 }
 
@@ -328,6 +331,10 @@ export async function decideDispute(sql: Sql, disputeId: string, status: 'WON' |
 }
 
 /** Open disputes whose decision date has come (test data), across merchants. */
-export async function dueDisputes(sql: Sql, now: number): Promise<{ dispute_id: string; merchant_id: string }[]> {
-  return sql.all("select dispute_id, merchant_id from settlement_disputes where status = 'OPEN' and decide_at is not null and decide_at <= ? order by decide_at", [now]);
+export async function dueDisputes(sql: Sql, group: ClockGroup): Promise<{ dispute_id: string; merchant_id: string }[]> {
+  const scope = inGroup(group);
+  return sql.all(`select dispute_id, merchant_id from settlement_disputes where status = 'OPEN' and decide_at is not null and decide_at <= ?${scope.text} order by decide_at`, [
+    group.now,
+    ...scope.params,
+  ]);
 }

@@ -19,6 +19,7 @@ import * as m0007 from '../../../migrations/0007_merchant_card.js';
 import * as m0008 from '../../../migrations/0008_api_calls.js';
 import * as m0009 from '../../../migrations/0009_faults.js';
 import * as m0010 from '../../../migrations/0010_dashboard.js';
+import * as m0011 from '../../../migrations/0011_merchant_clocks.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -267,6 +268,7 @@ const migrations: Record<string, Migration> = {
   '0008_api_calls': m0008,
   '0009_faults': m0009,
   '0010_dashboard': m0010,
+  '0011_merchant_clocks': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -13,6 +13,8 @@ export interface MerchantsTable {
   settings: string;
   created_at: number;
   updated_at: number;
+  /** The merchant's own sandbox clock: milliseconds ahead of (or behind) the server clock. */
+  clock_offset_ms: Generated<number>;
 }
 
 export interface EventsTable {

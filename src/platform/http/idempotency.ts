@@ -8,7 +8,7 @@
 import type { Db } from '../db/database.js';
 import type { Sql } from '../db/sql.js';
 import { MS_PER_HOUR } from '../clock.js';
-import type { Clock } from '../clock.js';
+import type { Clock, ClockGroup } from '../clock.js';
 import { ApiError, badRequest, envelope } from './errors.js';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * MS_PER_HOUR;
@@ -57,12 +57,13 @@ export async function runWrite(
   operation: (ctx: WriteContext) => Promise<WriteResult>,
 ): Promise<WriteResult> {
   return db.transaction(async (sql) => {
-    const start = await sql.get<{ offset_ms: number; settings: string | null }>(
-      'select offset_ms, (select settings from merchants where merchant_id = ?) as settings from sandbox_clock where id = 1',
+    // The merchant's time (server offset plus its own) and its settings, in one statement.
+    const start = await sql.get<{ offset_ms: number; settings: string }>(
+      'select c.offset_ms + m.clock_offset_ms as offset_ms, m.settings from sandbox_clock c, merchants m where c.id = 1 and m.merchant_id = ?',
       [options.merchantId],
     );
-    if (!start || start.settings === null) throw new Error(`no clock or no merchant ${options.merchantId}`);
-    const now = clock.wallClock() + start.offset_ms;
+    if (!start) throw new Error(`no clock or no merchant ${options.merchantId}`);
+    const now = clock.wallClock() + Number(start.offset_ms);
     const settingsJson = start.settings;
     const key = options.idempotencyKey;
     if (key === undefined) return operation({ sql, now, settingsJson });
@@ -133,6 +134,10 @@ function withCorrelationId(result: WriteResult, correlationId: string): WriteRes
   return result;
 }
 
-export async function deleteExpiredIdempotencyKeys(db: Db, now: number): Promise<void> {
-  await db.kysely.deleteFrom('idempotency_keys').where('created_at', '<=', now - IDEMPOTENCY_WINDOW_MS).execute();
+export async function deleteExpiredIdempotencyKeys(db: Db, group: ClockGroup): Promise<void> {
+  await db.kysely
+    .deleteFrom('idempotency_keys')
+    .where('created_at', '<=', group.now - IDEMPOTENCY_WINDOW_MS)
+    .$if(group.merchantIds !== undefined, (q) => q.where('merchant_id', 'in', group.merchantIds?.length ? group.merchantIds : ['']))
+    .execute();
 }

@@ -114,7 +114,7 @@ export async function recordCall(
 ): Promise<void> {
   const { outcome } = call;
   await db.transaction(async (sql) => {
-    const now = await clock.now(sql);
+    const now = await clock.now(call.merchant_id, sql);
     const row = await sql.get<{ callback_id: number }>(
       'insert into callbacks (merchant_id, kind, order_id, session_id, url, body, status, attempts, policy, next_attempt_at, last_status, last_error, created_at, updated_at, finished_at) ' +
         'values (?, ?, ?, null, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?) returning callback_id',

@@ -38,6 +38,15 @@ export interface DispatcherOptions {
 }
 
 const MAX_BACKOFF_MS = 5_000;
+/**
+ * Pending callbacks due on their merchant's clock and not leased (parameters: the wall clock twice).
+ * Few rows are pending, and the partial index of pending callbacks holds only them.
+ */
+const DUE_CALLBACKS =
+  'from callbacks cb join merchants m on m.merchant_id = cb.merchant_id join sandbox_clock c on c.id = 1 ' +
+  "where cb.status = 'pending' and cb.next_attempt_at <= ? + c.offset_ms + m.clock_offset_ms and (cb.lease_until is null or cb.lease_until <= ?)";
+/** A callback's merchant's "now" inside an update of `callbacks` (parameter: the wall clock). */
+const MERCHANT_NOW = '? + (select c.offset_ms + m.clock_offset_ms from sandbox_clock c, merchants m where c.id = 1 and m.merchant_id = callbacks.merchant_id)';
 
 export class CallbackDispatcher {
   private readonly pollIntervalMs: number;
@@ -141,23 +150,20 @@ export class CallbackDispatcher {
 
   /** Claims and delivers one batch; true when the batch was full. */
   private async deliverBatch(): Promise<boolean> {
-    const now = await this.clock.now();
-    const wall = Date.now();
+    const wall = this.clock.wallClock();
+    // Due on the clock of the merchant each callback is for: its next attempt time is in that
+    // merchant's time, compared with the wall clock plus the server's and the merchant's offsets.
     // A cheap look first (read connection), so an idle server takes no write lock.
-    const due = await this.db.read.get<{ one: number }>(
-      "select 1 as one from callbacks where status = 'pending' and next_attempt_at <= ? and (lease_until is null or lease_until <= ?) limit 1",
-      [now, wall],
-    );
+    const due = await this.db.read.get<{ one: number }>(`select 1 as one ${DUE_CALLBACKS} limit 1`, [wall, wall]);
     if (!due) return false;
     const leaseUntil = wall + this.leaseMs;
-    const skipLocked = this.db.dialect === 'postgres' ? ' for update skip locked' : '';
+    const skipLocked = this.db.dialect === 'postgres' ? ' for update of cb skip locked' : '';
     const claimed = await this.db.transaction((sql) =>
       sql.all<ClaimedCallback>(
-        'update callbacks set lease_until = ?, updated_at = ? where callback_id in (' +
-          "select callback_id from callbacks where status = 'pending' and next_attempt_at <= ? and (lease_until is null or lease_until <= ?) " +
-          `order by next_attempt_at, callback_id limit ?${skipLocked}) ` +
+        `update callbacks set lease_until = ?, updated_at = ${MERCHANT_NOW} where callback_id in (` +
+          `select cb.callback_id ${DUE_CALLBACKS} order by cb.next_attempt_at, cb.callback_id limit ?${skipLocked}) ` +
           'returning callback_id, merchant_id, kind, order_id, session_id, url, body, attempts, policy, lease_until, last_status',
-        [leaseUntil, now, now, wall, this.batchSize],
+        [leaseUntil, wall, wall, wall, this.batchSize],
       ),
     );
     // Callbacks about one resource (same kind, order and session) go out one after another, in the
@@ -199,7 +205,7 @@ export class CallbackDispatcher {
    */
   async deliverNow(callbackId: number, merchantId: string): Promise<'attempted' | 'unknown' | 'busy'> {
     const wall = Date.now();
-    const now = await this.clock.now();
+    const now = await this.clock.now(merchantId);
     const claimed = await this.db.transaction(async (sql) => {
       const row = await sql.get<{ status: string; lease_until: number | string | null }>(
         `select status, lease_until from callbacks where callback_id = ? and merchant_id = ?${this.db.forUpdate}`,
@@ -225,7 +231,7 @@ export class CallbackDispatcher {
     if (stop) {
       const stopped = await this.db.transaction(async (sql) => {
         if (!(await stop(sql, callback))) return false;
-        const now = await this.clock.now(sql);
+        const now = await this.clock.now(callback.merchant_id, sql);
         // Stopped after an answered attempt counts as delivered (a push the merchant took), else cancelled.
         await sql.run(`update callbacks set status = ${STOPPED_STATUS_SQL}, lease_until = null, finished_at = ?, updated_at = ? where callback_id = ? and lease_until = ?`, [
           now,
@@ -237,12 +243,12 @@ export class CallbackDispatcher {
       });
       if (stopped) return;
     }
-    const startedAt = await this.clock.now();
+    const startedAt = await this.clock.now(callback.merchant_id);
     const outcome = await this.deliver(callback, policy);
     const attempt = callback.attempts + 1;
     const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
     await this.db.transaction(async (sql) => {
-      const now = await this.clock.now(sql);
+      const now = await this.clock.now(callback.merchant_id, sql);
       await sql.run(
         'insert into callback_attempts (callback_id, attempt, started_at, duration_ms, response_status, response_body, error) values (?, ?, ?, ?, ?, ?, ?)',
         [callback.callback_id, attempt, startedAt, outcome.durationMs, outcome.status, outcome.body, outcome.error],

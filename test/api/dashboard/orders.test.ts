@@ -199,7 +199,7 @@ for (const dialect of await availableDialects()) {
       const id = pending.order_id as string;
       await t.db.kysely
         .updateTable('orders')
-        .set({ fraud_status: 'PENDING', fraud_decision: 'ACCEPTED', fraud_decision_at: Date.now() + 30 * 60_000 + (await t.clock.offset()) })
+        .set({ fraud_status: 'PENDING', fraud_decision: 'ACCEPTED', fraud_decision_at: Date.now() + 30 * 60_000 + (await t.clock.offset(await t.merchantId())) })
         .where('order_id', '=', id)
         .execute();
       const page = await browser.get(`/dashboard/orders/${id}`);

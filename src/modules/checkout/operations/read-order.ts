@@ -17,7 +17,7 @@ export async function readCheckoutOrder(
   orderId: string,
 ): Promise<Record<string, unknown>> {
   const { db, clock } = deps;
-  const order = await loadLiveOrder(db, db.read, merchant.merchant_id, orderId, await clock.now(), { lock: false, notFound: merchantOrderNotFound });
+  const order = await loadLiveOrder(db, db.read, merchant.merchant_id, orderId, await clock.now(merchant.merchant_id), { lock: false, notFound: merchantOrderNotFound });
   return presentOrder(presenter, order, merchant.username);
 }
 
@@ -25,7 +25,7 @@ export async function orderForPageToken(deps: { db: Db; clock: Clock }, pageKey:
   const claims = verifyPageToken(pageKey, token);
   if (!claims) throw invalidPageToken();
   const { db, clock } = deps;
-  const order = await loadLiveOrder(db, db.read, claims.merchant_id, claims.order_id, await clock.now(), { lock: false });
+  const order = await loadLiveOrder(db, db.read, claims.merchant_id, claims.order_id, await clock.now(claims.merchant_id), { lock: false });
   const merchant = await db.read.get<{ username: string }>('select username from merchants where merchant_id = ?', [claims.merchant_id]);
   return { order, merchantName: merchant?.username ?? '' };
 }

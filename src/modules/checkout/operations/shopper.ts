@@ -40,7 +40,7 @@ export const withOrderId = (url: string, orderId: string): string => substituteP
 /** The order as it is now, if the shopper may still change it (404 when gone, 403 when read-only). */
 export async function loadForShopper(deps: ShopperDeps, action: ShopperAction): Promise<CheckoutRecord> {
   const { db, clock } = deps;
-  return assertChangeable(await loadLiveOrder(db, db.read, action.merchantId, action.orderId, await clock.now(), { lock: false }));
+  return assertChangeable(await loadLiveOrder(db, db.read, action.merchantId, action.orderId, await clock.now(action.merchantId), { lock: false }));
 }
 
 /** Asks the merchant about the cart with the shopper's new details (§2.4 `shipping_service_request`). */

@@ -107,7 +107,7 @@ function actionForms(viewer: Viewer, order: OrderAggregate, now: number, remaini
     forms.push(`<form method="post" action="${e(base)}/fraud-decision" class="action">${csrfField(viewer)}<fieldset><legend>Decide the pending fraud review</legend>
 <label><input type="radio" name="decision" value="ACCEPTED" checked> Accept</label> <label><input type="radio" name="decision" value="REJECTED"> Reject</label></fieldset><button type="submit">Decide</button></form>`);
   }
-  forms.push(`<form method="post" action="/dashboard/clock/advance" class="action">${csrfField(viewer)}<input type="hidden" name="back" value="${e(orderHref(order.order_id))}"><label for="advance-seconds">Advance the sandbox clock by (seconds)</label><input id="advance-seconds" name="seconds" inputmode="numeric" required pattern="[0-9]+" value="3600"><button type="submit">Advance the clock</button></form>`);
+  forms.push(`<form method="post" action="/dashboard/clock/advance" class="action">${csrfField(viewer)}<input type="hidden" name="back" value="${e(orderHref(order.order_id))}"><label for="advance-seconds">Advance the sandbox clock by (seconds)</label><input id="advance-seconds" name="seconds" inputmode="numeric" required pattern="[0-9]+" value="3600">${viewer.admin ? '<label><input type="checkbox" name="scope" value="server"> Every merchant (the server clock)</label>' : ''}<button type="submit">Advance the clock</button></form>`);
   return `<section aria-labelledby="actions-title" class="actions"><h2 id="actions-title">Actions</h2>${forms.join('\n')}</section>`;
 }
 

@@ -6,5 +6,5 @@ import { loadLiveSession } from './context.js';
 
 export async function readHppSession(deps: { db: Db; clock: Clock }, merchantId: string, sessionId: string): Promise<Record<string, unknown>> {
   const { db, clock } = deps;
-  return presentHppSession(await loadLiveSession(db, db.read, merchantId, sessionId, await clock.now(), false));
+  return presentHppSession(await loadLiveSession(db, db.read, merchantId, sessionId, await clock.now(merchantId), false));
 }

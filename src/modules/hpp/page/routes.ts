@@ -139,7 +139,7 @@ export function registerHppPageRoutes(app: App, deps: ModuleDeps): void {
       const found = code.length > 0 && code.length <= 255 ? await findHppSessionByCode(deps.db.read, column, code) : undefined;
       if (!found || found.status === 'DISABLED') throw pageNotFound();
       try {
-        return await loadLiveSession(deps.db, deps.db.read, found.merchant_id, found.session_id, await deps.clock.now(), false);
+        return await loadLiveSession(deps.db, deps.db.read, found.merchant_id, found.session_id, await deps.clock.now(found.merchant_id), false);
       } catch (error) {
         if (error instanceof ApiError && error.statusCode === 404) throw pageNotFound();
         throw error;

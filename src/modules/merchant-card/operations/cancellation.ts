@@ -21,6 +21,7 @@ import { CANCEL_TRANSITIONS, CARD_TRANSITIONS, cancelCheckAfter, decideCancellat
 import { cardsOf, dueCancelRequests, loadCancelRequest, saveCancelRequest, setCardStatus, settlementOfOrder } from '../merchant-card.repository.js';
 import { presentCancelRequest } from '../schemas.js';
 import { requireEnrolment } from './context.js';
+import type { ClockGroup } from '../../../platform/clock.js';
 
 /** The order's settlement, or 404 for an order that does not exist or has none (Klarna's wording). */
 async function requireVirtualCardOrder(db: Db, ctx: Pick<OperationContext, 'sql' | 'merchantId'>, orderId: string, forUpdate: boolean) {
@@ -98,8 +99,9 @@ export async function readCancel(db: Db, merchantId: string, orderId: string): P
  * The background step: every pending request whose time has come, each in its own transaction, as
  * the merchant's own write would decide it (Order Management's refund announced to every module).
  */
-export async function decideDueCancellations(db: Db, now: number, reactions: Reactions): Promise<void> {
-  for (const { order_id: orderId, merchant_id: merchantId } of await dueCancelRequests(db.read, now)) {
+export async function decideDueCancellations(db: Db, group: ClockGroup, reactions: Reactions): Promise<void> {
+  const { now } = group;
+  for (const { order_id: orderId, merchant_id: merchantId } of await dueCancelRequests(db.read, group)) {
     await db.transaction(async (sql) => {
       const ctx: OperationContext = {
         db,

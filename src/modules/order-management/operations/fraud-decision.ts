@@ -13,6 +13,8 @@ import { FRAUD_NOTIFICATION } from '../callbacks.js';
 import type { OrderRecord } from '../order.js';
 import { assertTransition, isOpenStatus } from '../order.js';
 import { loadOrderRecord, updateOrder } from '../order.repository.js';
+import { inGroup } from '../../../platform/clock.js';
+import type { ClockGroup } from '../../../platform/clock.js';
 
 /** Event types of the notification, by decision (Klarna's current names, §1.4). */
 export const FRAUD_EVENT_TYPES = { ACCEPTED: 'FRAUD_RISK_ACCEPTED', REJECTED: 'FRAUD_RISK_REJECTED' } as const;
@@ -47,10 +49,12 @@ export async function applyDueFraudDecision(sql: Sql, order: OrderRecord, now: n
 }
 
 /** Applies every due fraud decision (background sweep, clock advance); returns how many. */
-export async function applyDueFraudDecisions(db: Db, now: number): Promise<number> {
+export async function applyDueFraudDecisions(db: Db, group: ClockGroup): Promise<number> {
+  const { now } = group;
+  const scope = inGroup(group);
   const due = await db.read.all<{ order_id: string; merchant_id: string }>(
-    'select order_id, merchant_id from orders where fraud_decision_at is not null and fraud_decision_at <= ? order by fraud_decision_at limit 500',
-    [now],
+    `select order_id, merchant_id from orders where fraud_decision_at is not null and fraud_decision_at <= ?${scope.text} order by fraud_decision_at limit 500`,
+    [now, ...scope.params],
   );
   let applied = 0;
   for (const { order_id, merchant_id } of due) {
