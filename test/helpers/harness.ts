@@ -137,7 +137,7 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
   const db = openDatabase(config.databaseUrl);
   await migrateToLatest(db);
   await insertTestMerchants(db);
-  const clock = new Clock(db);
+  const clock = new Clock(db, Date.now, config.sandboxClock);
   const logs: string[] = [];
   const logger = options.captureLogs ? pino({ level: options.captureLogs }, { write: (line: string) => void logs.push(line) }) : pino({ level: config.logLevel });
   const app = await buildApp({ config, db, clock, authenticator: new Authenticator(db), logger });

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { migrateToLatest, openDatabase } from '../../src/platform/db/database.js';
 import type { Db } from '../../src/platform/db/database.js';
 import { expireDueOrdersQuery } from '../../src/modules/order-management/order.repository.js';
+import { DUE_CALLBACKS } from '../../src/platform/outbox/dispatcher.js';
 import { createTestDatabase } from '../helpers/databases.js';
 import type { TestDatabase } from '../helpers/databases.js';
 
@@ -34,10 +35,17 @@ describe('query plans of the background work (SQLite)', () => {
     assert.doesNotMatch(detail, /SCAN orders\b(?! USING)/, detail);
   });
 
+  it('so does the sweep of a group of merchants on their own clocks', async () => {
+    const detail = await plan(expireDueOrdersQuery(db.kysely, { now: Date.now(), merchantIds: ['m-1', 'm-2'] }).compile());
+    assert.doesNotMatch(detail, /SCAN orders\b(?! USING)/, detail);
+  });
+
   it('due fraud decisions and due callbacks are found through their partial indexes', async () => {
     const fraud = await plan({ sql: 'select order_id from orders where fraud_decision_at is not null and fraud_decision_at <= 1', parameters: [] });
     assert.match(fraud, /orders_fraud_decision_idx/, fraud);
-    const due = await plan({ sql: "select 1 from callbacks where status = 'pending' and next_attempt_at <= 1 and (lease_until is null or lease_until <= 1) limit 1", parameters: [] });
+    // The dispatcher's look for due callbacks, each on its merchant's clock.
+    const due = await plan({ sql: `select 1 as one ${DUE_CALLBACKS} limit 1`, parameters: [1, 1] });
     assert.match(due, /callbacks_due_idx/, due);
+    assert.doesNotMatch(due, /SCAN cb\b(?! USING)/, due);
   });
 });

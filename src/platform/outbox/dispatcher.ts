@@ -42,7 +42,7 @@ const MAX_BACKOFF_MS = 5_000;
  * Pending callbacks due on their merchant's clock and not leased (parameters: the wall clock twice).
  * Few rows are pending, and the partial index of pending callbacks holds only them.
  */
-const DUE_CALLBACKS =
+export const DUE_CALLBACKS =
   'from callbacks cb join merchants m on m.merchant_id = cb.merchant_id join sandbox_clock c on c.id = 1 ' +
   "where cb.status = 'pending' and cb.next_attempt_at <= ? + c.offset_ms + m.clock_offset_ms and (cb.lease_until is null or cb.lease_until <= ?)";
 /** A callback's merchant's "now" inside an update of `callbacks` (parameter: the wall clock). */
