@@ -71,6 +71,36 @@ for (const dialect of await availableDialects()) {
       assert.deepEqual(orderIdsIn(listA.body).filter((id) => id === mine || id === theirs), [mine]);
     });
 
+    it("moves the chosen merchant's clock, or with 'every merchant' the server clock; a merchant is offered only its own", async () => {
+      const offsets = async () =>
+        Promise.all([MERCHANT, OTHER_MERCHANT].map(async (auth) => (await t.request({ url: '/sandbox/v1/clock', auth })).json<{ offset_seconds: number; server_offset_seconds: number }>()));
+      const browser = await adminSignIn();
+      const picker = await browser.get('/dashboard/merchants');
+      const idOfA = /<th scope="row">merchant_a<\/th><td class="mono">([^<]+)<\/td>/.exec(picker.body)?.[1] ?? '';
+      await browser.post('/dashboard/merchants/choose', { merchant_id: idOfA, next: '/dashboard/orders' });
+      assert.match((await browser.get(`/dashboard/orders/${mine}`)).body, /name="scope" value="server"/, 'the administrator is offered every merchant');
+      const [a0, b0] = await offsets();
+
+      assert.equal((await browser.post('/dashboard/clock/advance', { seconds: '60' })).status, 303);
+      const [a1, b1] = await offsets();
+      assert.equal(a1?.offset_seconds, (a0?.offset_seconds ?? 0) + 60, "the chosen merchant's clock moved");
+      assert.equal(b1?.offset_seconds, b0?.offset_seconds, "the other merchant's did not");
+
+      assert.equal((await browser.post('/dashboard/clock/advance', { seconds: '600', scope: 'server' })).status, 303);
+      const [a2, b2] = await offsets();
+      assert.equal(a2?.offset_seconds, (a1?.offset_seconds ?? 0) + 600);
+      assert.equal(b2?.offset_seconds, (b1?.offset_seconds ?? 0) + 600, 'every merchant moved');
+      assert.equal(b2?.server_offset_seconds, (b1?.server_offset_seconds ?? 0) + 600);
+
+      // A merchant's form has no such choice, and asking for it moves only the merchant's own clock.
+      const merchant = await signedIn(t, MERCHANT);
+      assert.doesNotMatch((await merchant.get(`/dashboard/orders/${mine}`)).body, /name="scope"/);
+      assert.equal((await merchant.post('/dashboard/clock/advance', { seconds: '30', scope: 'server' })).status, 303);
+      const [a3, b3] = await offsets();
+      assert.equal(a3?.offset_seconds, (a2?.offset_seconds ?? 0) + 30);
+      assert.equal(b3?.offset_seconds, b2?.offset_seconds);
+    });
+
     it('refuses a choice without the CSRF token or of an unknown merchant', async () => {
       const browser = await adminSignIn();
       await browser.get('/dashboard/merchants');
