@@ -11,7 +11,7 @@ import type { Db } from '../db/database.js';
 import type { Clock } from '../clock.js';
 import type { ClaimedCallback, DeliveryPolicy, StopCondition } from './callbacks.js';
 import { MAX_STORED_RESPONSE_CHARS, STOPPED_STATUS_SQL } from './callbacks.js';
-import { closeMerchantConnections, postToMerchant } from './http-client.js';
+import { holdMerchantConnections, postToMerchant, releaseMerchantConnections } from './http-client.js';
 
 export type { ClaimedCallback, StopCondition };
 
@@ -57,6 +57,8 @@ export class CallbackDispatcher {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = true;
+  /** Whether this dispatcher holds the shared merchant connection pools (from start to stop). */
+  private holdsConnections = false;
   /** Consecutive failed rounds (database unreachable): polling backs off while they last. */
   private failures = 0;
   /** Delivery attempts by this process that got no 2xx (for /metrics). */
@@ -88,6 +90,8 @@ export class CallbackDispatcher {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    if (!this.holdsConnections) holdMerchantConnections();
+    this.holdsConnections = true;
     this.schedule(0);
   }
 
@@ -107,7 +111,9 @@ export class CallbackDispatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
-    await closeMerchantConnections();
+    const held = this.holdsConnections;
+    this.holdsConnections = false;
+    await releaseMerchantConnections(held);
   }
 
   /** Delivers every callback that is due now; resolves when they are recorded. */

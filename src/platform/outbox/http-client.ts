@@ -40,8 +40,21 @@ function agentFor(timeouts: CallTimeouts): Agent {
   return agent;
 }
 
-/** Closes the pooled connections (at shutdown). */
-export async function closeMerchantConnections(): Promise<void> {
+/**
+ * The pools are shared by every server in the process (several embedded instances may run side by
+ * side): each running dispatcher holds them, and they close when the last holder lets go, so one
+ * instance stopping never closes a connection another is using.
+ */
+let holders = 0;
+
+export function holdMerchantConnections(): void {
+  holders += 1;
+}
+
+/** Lets go of the pools (a dispatcher that held them, or none); closes them once nobody holds them. */
+export async function releaseMerchantConnections(held: boolean): Promise<void> {
+  if (held) holders -= 1;
+  if (holders > 0) return;
   const all = [...agents.values()];
   agents.clear();
   await Promise.all(all.map((agent) => agent.close()));
