@@ -536,6 +536,38 @@ export const ROUTES: RouteSpec[] = [
   // Last: it ends the session.
   { method: 'POST', path: '/dashboard/sign-out', auth: 'dashboard', form: () => ({}) },
 
+  // The merchant's whole state. Last of all: a walk of this table that calls every route replaces
+  // (PUT, with this empty snapshot) and deletes (reset) the merchant's resources only after the others.
+  { method: 'GET', path: '/sandbox/v1/snapshot', auth: 'merchant' },
+  {
+    method: 'PUT',
+    path: '/sandbox/v1/snapshot',
+    auth: 'merchant',
+    body: () => ({
+      format: 'klarna-local/merchant-snapshot',
+      version: 1,
+      schema: '0001_initial',
+      exported_at: '2026-01-01T00:00:00.000Z',
+      merchant: { username: MERCHANT.username },
+      clock: { now: '2026-01-01T00:00:00.000Z', now_ms: 1_767_225_600_000 },
+      settings: {},
+      tables: {},
+    }),
+    required: ['format', 'version', 'schema', 'exported_at', 'merchant', 'clock', 'settings', 'tables'],
+    fields: {
+      format: { enum: ['klarna-local/merchant-snapshot'] },
+      version: 'integer',
+      schema: 'string',
+      exported_at: 'string',
+      merchant: 'object',
+      clock: 'object',
+      settings: 'object',
+      tables: 'object',
+    },
+    query: { keep_clock: () => 'true' },
+  },
+  { method: 'POST', path: '/sandbox/v1/reset', auth: 'merchant', body: () => ({}) },
+
 ];
 
 /** `METHOD /path` of every route the app registered (HEAD, which Fastify adds to each GET, left out), read from its route tree. */

@@ -84,6 +84,9 @@ for (const dialect of await availableDialects()) {
       }
       // The walk met answers of every shape: 200, 201, 204, 202 and refusals.
       for (const status of [200, 201, 202, 204]) assert.ok(statuses.has(status), `a ${status} among ${[...statuses].join(', ')}`);
+      // The walk ends with the routes that replace and delete the merchant's whole state (a snapshot
+      // import, a reset): the tests after it get resources anew.
+      ids = idsOf(await createResources(t, MERCHANT));
     });
 
     it('201s carry Location, Capture-Id and Refund-Id under those exact names; 204s no Content-Type', async () => {

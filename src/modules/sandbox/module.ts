@@ -6,9 +6,14 @@
 import type { ApiModule } from '../../platform/module.js';
 import { registerApiCallLog } from './api-calls.js';
 import { registerSandboxControlRoutes } from './sandbox-routes.js';
+import { registerStateRoutes } from './state-routes.js';
 
 export const sandbox: ApiModule = {
   name: 'sandbox',
   hooks: (app, deps) => void registerApiCallLog(app, deps),
-  sandboxRoutes: registerSandboxControlRoutes,
+  sandboxRoutes(app, deps) {
+    registerSandboxControlRoutes(app, deps);
+    // Reset, export and import of the merchant's whole state.
+    registerStateRoutes(app, deps);
+  },
 };
