@@ -255,16 +255,12 @@ export class CallbackDispatcher {
     const ok = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
     await this.db.transaction(async (sql) => {
       const now = await this.clock.now(callback.merchant_id, sql);
-      await sql.run(
-        'insert into callback_attempts (callback_id, attempt, started_at, duration_ms, response_status, response_body, error) values (?, ?, ?, ?, ?, ?, ?)',
-        [callback.callback_id, attempt, startedAt, outcome.durationMs, outcome.status, outcome.body, outcome.error],
-      );
       const delay = policy.retry_delays_ms[attempt - 1];
       const scheduled = delay !== undefined && (!ok || policy.repeat_after_success === true) ? 'pending' : ok ? 'delivered' : 'failed';
       // A redelivery of a finished callback leaves it finished: delivered after a 2xx, else as it was.
       const finished = redelivery !== undefined && redelivery.previousStatus !== 'pending';
       const status = finished ? (ok ? 'delivered' : redelivery.previousStatus) : scheduled;
-      await sql.run(
+      const updated = await sql.run(
         'update callbacks set status = ?, attempts = ?, next_attempt_at = ?, lease_until = null, last_status = ?, last_error = ?, ' +
           'finished_at = ?, updated_at = ? where callback_id = ? and lease_until = ?',
         [
@@ -279,6 +275,15 @@ export class CallbackDispatcher {
           callback.lease_until,
         ],
       );
+      // The attempt is recorded with its callback, whose row the update (or this read) locks: a
+      // callback deleted meanwhile (a sandbox reset of its merchant) leaves no attempt behind.
+      const present = updated > 0 || (await sql.get(`select 1 as one from callbacks where callback_id = ?${this.db.forUpdate}`, [callback.callback_id])) !== undefined;
+      if (present) {
+        await sql.run(
+          'insert into callback_attempts (callback_id, attempt, started_at, duration_ms, response_status, response_body, error) values (?, ?, ?, ?, ?, ?, ?)',
+          [callback.callback_id, attempt, startedAt, outcome.durationMs, outcome.status, outcome.body, outcome.error],
+        );
+      }
     });
     if (!ok) {
       this.failedAttempts += 1;

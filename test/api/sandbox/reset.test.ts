@@ -344,6 +344,26 @@ for (const dialect of await availableDialects()) {
       assert.equal((await t.request({ url: '/sandbox/v1/messages', auth: OTHER_MERCHANT })).status, 503);
     });
 
+    it('a callback being delivered while its merchant resets leaves no attempt behind', async () => {
+      merchant.answer({ status: 200, body: '{}', delayMs: 400 });
+      try {
+        const session = await t.post('/payments/v1/sessions', orderBody({ merchant_urls: { authorization: `${merchant.url}/in-flight/{session.id}` } }));
+        assert.equal(session.status, 200, session.body);
+        const sessionId = session.json<{ session_id: string }>().session_id;
+        assert.equal((await t.post(`/sandbox/v1/payments/sessions/${sessionId}/authorize`, {})).status, 200);
+        // The attempt is on the wire (the merchant answers 400 ms later) when the reset deletes its callback.
+        await merchant.waitFor(1, (r) => r.url === `/in-flight/${sessionId}`, 5_000);
+        assert.equal((await t.post('/sandbox/v1/reset')).status, 200);
+        await new Promise((resolve) => setTimeout(resolve, 700));
+        const orphans = await t.db.read.get<{ n: number | string }>('select count(*) as n from callback_attempts a where not exists (select 1 from callbacks c where c.callback_id = a.callback_id)');
+        assert.equal(Number(orphans?.n), 0, 'no attempt without its callback');
+        const callbacks = await t.get('/sandbox/v1/callbacks');
+        assert.deepEqual(callbacks.json<{ callbacks: unknown[] }>().callbacks, []);
+      } finally {
+        merchant.answer({ status: 200, body: '{}' });
+      }
+    });
+
     it('takes no body or an empty object; anything else is refused and changes nothing', async () => {
       await t.createOrder();
       const bare = await t.request({ method: 'POST', url: '/sandbox/v1/reset' });
