@@ -29,14 +29,16 @@ export interface Server {
 }
 
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({
+/** The server's logger: on stdout, or on `destination` (`exec` keeps stdout for the command it runs). */
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level: config.logLevel,
     // Credentials never reach the logs, whatever a log call is handed.
     redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
     // The request in Fastify's per-request lines (debug, trace): no headers, and no token from the URL.
     serializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: loggableUrl(req.url), remoteAddress: req.ip }) },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /**

@@ -11,13 +11,12 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config.js';
 import type { Config, MerchantCredential } from '../config.js';
-import { startServer } from '../main.js';
+import { createLogger, startServer } from '../main.js';
 import type { Server } from '../main.js';
 import { Clock } from '../platform/clock.js';
 import { migrateToLatest, openDatabase } from '../platform/db/database.js';
 import type { Db } from '../platform/db/database.js';
 import { ApiError } from '../platform/http/errors.js';
-import { LOG_REDACT_PATHS, loggableUrl } from '../platform/logging.js';
 import { exportMerchantState, importMerchantState, merchantIdOf } from '../modules/sandbox/merchant-state.js';
 import type { TableCounts } from '../modules/sandbox/merchant-state.js';
 import { requireWebBuild } from '../modules/shopper/web-assets.js';
@@ -33,17 +32,8 @@ function fail(error: unknown): never {
 
 const shownDatabase = (url: string) => (url.startsWith('sqlite:') ? url : url.replace(/\/\/[^@/]*@/, '//***@'));
 
-/** As main.ts's logger (credentials redacted, no headers), but on stderr: `exec`'s stdout is the command's. */
-function stderrLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino(
-    {
-      level: config.logLevel,
-      redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
-      serializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: loggableUrl(req.url), remoteAddress: req.ip }) },
-    },
-    pino.destination({ dest: 2, sync: true }),
-  );
-}
+/** The server's logger on stderr: `exec`'s stdout is the command's. */
+const stderrLogger = (config: Pick<Config, 'logLevel'>): Logger => createLogger(config, pino.destination({ dest: 2, sync: true }));
 
 /** Only klarna-local's own variables configure `exec`'s server: PORT, DATABASE_URL, … are left to the command. */
 function ownEnvironment(): NodeJS.ProcessEnv {
