@@ -10,9 +10,11 @@
 //
 // Other arguments go to the runner, e.g. `npm test -- --test-name-pattern=capture`.
 // The tests run the TypeScript sources (tsx), but the server serves the browser code from its build
-// (dist/web/), so that is built first.
+// (dist/web/), so that is built first; the package itself (dist/src/, tsc) too when test/embed runs,
+// whose README suite imports `klarna-local` as users do.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const FAST_FOLDERS = ['test/unit', 'test/api'];
@@ -41,5 +43,11 @@ if (built.status !== 0) process.exit(built.status ?? 1);
 
 const roots = selected.length > 0 ? selected : fast ? FAST_FOLDERS : ['test'];
 const files = roots.flatMap(find).sort();
+
+if (files.some((file) => path.normalize(file).split(path.sep).includes('embed'))) {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const compiled = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  if (compiled.status !== 0) process.exit(compiled.status ?? 1);
+}
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...runnerArgs, ...files], { stdio: 'inherit', env });
 process.exit(result.status ?? 1);

@@ -222,3 +222,17 @@ export const ShopperInput = Type.Object({
   shipping_option_id: opt(Type.String({ minLength: 1, maxLength: 255 })),
 });
 export type ShopperInput = Static<typeof ShopperInput>;
+
+/**
+ * What the shopper's purchase led to (`POST /sandbox/v1/checkout/orders/{id}/complete`): completed,
+ * or what the merchant's validation answered, or declined by the test shopper's e-mail.
+ */
+export const CompletionOutcome = Type.Union([
+  Type.Object({ status: Type.Literal('updated') }),
+  Type.Object({ status: Type.Literal('checkout_complete'), order_id: Type.String(), redirect_url: Type.String() }),
+  Type.Object({ status: Type.Literal('redirect'), redirect_url: Type.String(), callback: Type.String() }),
+  Type.Object({ status: Type.Literal('error'), error_type: Type.String(), error_text: Type.Union([Type.String(), Type.Null()]), callback: Type.String() }),
+  Type.Object({ status: Type.Literal('declined'), reason: StringEnum(['denied', 'pre_screen'] as const) }),
+  Type.Object({ status: Type.Literal('validation_failed'), reason: Type.String() }),
+]);
+export type CompletionOutcome = Static<typeof CompletionOutcome>;

@@ -8,7 +8,7 @@ import { createSandboxToken, readSandboxToken, setSandboxTokenStatus } from './o
 import { merchantOf } from '../../platform/http/write.js';
 import { merchantWrites } from '../merchants/writes.js';
 import { tokenUrl } from './routes.js';
-import { SandboxTokenBody, SandboxTokenParams, SandboxTokenStatusBody } from './schemas.js';
+import { SandboxTokenBody, SandboxTokenParams, SandboxTokenResponse, SandboxTokenStatusBody } from './schemas.js';
 
 const BASE = '/sandbox/v1/customer-tokens';
 
@@ -16,15 +16,15 @@ export function registerCustomerTokenSandboxRoutes(app: App, deps: ModuleDeps): 
   const write = merchantWrites(deps).handle;
   const config = { validationStyle: 'bad_value' as const };
 
-  app.post(BASE, { config, schema: { body: SandboxTokenBody } }, (request, reply) =>
+  app.post(BASE, { config, schema: { body: SandboxTokenBody, response: { 201: SandboxTokenResponse } } }, async (request, reply) =>
     write(request, reply, (ctx) => createSandboxToken(ctx, request.body, (id) => tokenUrl(ctx.publicUrl, id))),
   );
 
-  app.get(`${BASE}/:token_id`, { config, schema: { params: SandboxTokenParams } }, (request) =>
+  app.get(`${BASE}/:token_id`, { config, schema: { params: SandboxTokenParams, response: { 200: SandboxTokenResponse } } }, (request) =>
     readSandboxToken({ db: deps.db, merchantId: merchantOf(request).merchant_id }, request.params.token_id),
   );
 
-  app.post(`${BASE}/:token_id/status`, { config, schema: { params: SandboxTokenParams, body: SandboxTokenStatusBody } }, (request, reply) =>
+  app.post(`${BASE}/:token_id/status`, { config, schema: { params: SandboxTokenParams, body: SandboxTokenStatusBody, response: { 200: SandboxTokenResponse } } }, async (request, reply) =>
     write(request, reply, (ctx) => setSandboxTokenStatus(ctx, request.params.token_id, request.body)),
   );
 }

@@ -109,3 +109,25 @@ export type SandboxTokenBody = Static<typeof SandboxTokenBody>;
 
 export const SandboxTokenStatusBody = Type.Object({ status: StringEnum(TOKEN_STATUSES) });
 export type SandboxTokenStatusBody = Static<typeof SandboxTokenStatusBody>;
+
+/** An address as a token keeps it: the token API's fields, and whatever else the purchase that made it gave. */
+const StoredTokenAddress = Type.Object(TokenAddress.properties, { additionalProperties: true });
+
+/** The sandbox's view of a token: the Customer Token read plus what the token was made from. */
+export const SandboxTokenResponse = Type.Object({
+  token_id: Type.String(),
+  status: StringEnum(TOKEN_STATUSES),
+  payment_method_type: StringEnum(TOKEN_PAYMENT_METHOD_TYPES),
+  card: opt(CardInformation),
+  direct_debit: opt(DirectDebitInformation),
+  purchase_country: Type.String(),
+  purchase_currency: Type.String(),
+  locale: Type.String(),
+  description: opt(Type.String()),
+  email: opt(Type.String()),
+  billing_address: opt(StoredTokenAddress),
+  shipping_address: opt(StoredTokenAddress),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+export type SandboxTokenResponse = Static<typeof SandboxTokenResponse>;

@@ -1,7 +1,8 @@
-/** The sandbox API's bodies and parameters for fault rules (TypeBox). Rules between fields are fault.ts's. */
+/** The sandbox API's bodies, parameters and answers for fault rules (TypeBox). Rules between fields are fault.ts's. */
 import { Type } from 'typebox';
+import type { Static, TSchema } from 'typebox';
 import { StringEnum } from '../../kernel/schemas.js';
-import { FAULT_METHODS, FAULT_TARGETS, MAX_DELAY_MS, MAX_EXPIRES_IN_SECONDS, MAX_PATH_LENGTH, MAX_TIMES } from './fault.js';
+import { CALLBACK_EFFECTS, FAULT_METHODS, FAULT_STATES, FAULT_TARGETS, MAX_DELAY_MS, MAX_EXPIRES_IN_SECONDS, MAX_PATH_LENGTH, MAX_TIMES } from './fault.js';
 
 const opt = Type.Optional;
 
@@ -25,3 +26,30 @@ export const FaultBody = Type.Object(
 );
 
 export const FaultParams = Type.Object({ fault_id: Type.String({ maxLength: 64 }) });
+
+const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** A rule as the sandbox answers it (presentFault): what it matches, what it does, how often it has and may still hit. */
+export const FaultResponse = Type.Object({
+  fault_id: Type.String(),
+  target: StringEnum(FAULT_TARGETS),
+  method: nullable(StringEnum(FAULT_METHODS)),
+  path: nullable(Type.String()),
+  callback_kind: nullable(Type.String()),
+  /** Callback rules: `timeout`, `refuse` or the status answered instead of the merchant. */
+  effect: Type.Union([StringEnum(CALLBACK_EFFECTS), Type.Integer(), Type.Null()]),
+  status: nullable(Type.Integer()),
+  error_code: nullable(Type.String()),
+  error_messages: nullable(Type.Array(Type.String())),
+  times: nullable(Type.Integer()),
+  remaining: nullable(Type.Integer()),
+  share: nullable(Type.Number()),
+  delay_ms: Type.Integer(),
+  drop: Type.Boolean(),
+  expires_at: nullable(Type.String()),
+  created_at: Type.String(),
+  injected: Type.Integer(),
+  state: StringEnum(FAULT_STATES),
+});
+export type FaultResponse = Static<typeof FaultResponse>;
+export const FaultsResponse = Type.Object({ faults: Type.Array(FaultResponse) });

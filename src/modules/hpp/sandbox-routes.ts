@@ -10,7 +10,7 @@ import { consumerDeps } from './consumer-api.js';
 import { presentHppSession } from './hpp-session.js';
 import type { ConsumerAction, ConsumerOutcome } from './operations/consumer.js';
 import { approveHppSession, endHppAttempt, openHppSession } from './operations/consumer.js';
-import { HppApproveBody, HppSessionParams } from './schemas.js';
+import { HppActionResponse, HppApproveBody, HppSessionParams } from './schemas.js';
 
 const present = (outcome: ConsumerOutcome) => ({ status: outcome.status, redirect_url: outcome.redirect_url, session: presentHppSession(outcome.session) });
 
@@ -24,11 +24,11 @@ export function registerHppSandboxRoutes(app: App, deps: ModuleDeps): void {
     correlationId: request.id,
   });
 
-  app.post(`${base}/open`, { config, schema: { params: HppSessionParams } }, async (request) => present(await openHppSession(consumer, who(request))));
-  app.post(`${base}/approve`, { config, schema: { params: HppSessionParams, body: HppApproveBody } }, async (request) =>
+  app.post(`${base}/open`, { config, schema: { params: HppSessionParams, response: { 200: HppActionResponse } } }, async (request) => present(await openHppSession(consumer, who(request))));
+  app.post(`${base}/approve`, { config, schema: { params: HppSessionParams, body: HppApproveBody, response: { 200: HppActionResponse } } }, async (request) =>
     present(await approveHppSession(consumer, who(request), request.body ?? {})),
   );
-  app.post(`${base}/decline`, { config, schema: { params: HppSessionParams } }, async (request) => present(await endHppAttempt(consumer, who(request), 'decline')));
-  app.post(`${base}/back`, { config, schema: { params: HppSessionParams } }, async (request) => present(await endHppAttempt(consumer, who(request), 'back')));
-  app.post(`${base}/cancel`, { config, schema: { params: HppSessionParams } }, async (request) => present(await endHppAttempt(consumer, who(request), 'cancel')));
+  app.post(`${base}/decline`, { config, schema: { params: HppSessionParams, response: { 200: HppActionResponse } } }, async (request) => present(await endHppAttempt(consumer, who(request), 'decline')));
+  app.post(`${base}/back`, { config, schema: { params: HppSessionParams, response: { 200: HppActionResponse } } }, async (request) => present(await endHppAttempt(consumer, who(request), 'back')));
+  app.post(`${base}/cancel`, { config, schema: { params: HppSessionParams, response: { 200: HppActionResponse } } }, async (request) => present(await endHppAttempt(consumer, who(request), 'cancel')));
 }

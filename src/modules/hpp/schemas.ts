@@ -68,4 +68,33 @@ export const HppApproveBody = Type.Object({
 export type HppApproveBody = Static<typeof HppApproveBody>;
 
 export const SHOPPER_ACTIONS = ['open', 'approve', 'decline', 'back', 'cancel'] as const;
+
+/**
+ * A session's statuses: hpp-session.ts's HPP_STATUSES, which imports this file (so it is not imported
+ * here); the sandbox routes' answers are checked against it by the compiler.
+ */
+const SESSION_STATUSES = ['WAITING', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'BACK', 'ERROR', 'CANCELLED', 'DISABLED'] as const;
+
+/**
+ * The session as the merchant reads it (hpp-session.ts presentHppSession). The fields are optional in the schema because the presenter is typed as an open
+ * record, though `session_id`, `status`, `updated_at` and `expires_at` are always there.
+ */
+export const HppSessionView = Type.Object({
+  session_id: opt(Type.String()),
+  status: opt(StringEnum(SESSION_STATUSES)),
+  updated_at: opt(Type.String()),
+  expires_at: opt(Type.String()),
+  authorization_token: opt(Type.String()),
+  order_id: opt(Type.String()),
+  klarna_reference: opt(Type.String()),
+  customer: opt(Type.Record(Type.String(), Type.String())),
+});
+
+/** What a consumer action led to: the new status, where the page sends the consumer (null: klarna-local's own page), the session. */
+export const HppActionResponse = Type.Object({
+  status: StringEnum(SESSION_STATUSES),
+  redirect_url: Type.Union([Type.String(), Type.Null()]),
+  session: HppSessionView,
+});
+export type HppActionResponse = Static<typeof HppActionResponse>;
 export type ShopperActionName = (typeof SHOPPER_ACTIONS)[number];

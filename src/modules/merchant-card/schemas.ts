@@ -5,9 +5,10 @@
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { toIso } from '../../platform/clock.js';
-import { MAX_AMOUNT } from '../../kernel/schemas.js';
+import { MAX_AMOUNT, StringEnum } from '../../kernel/schemas.js';
 import type { EncryptedCard } from './card-data.js';
 import type { CancelRequestRecord, CardRecord, PromiseRecord, SettlementRecord } from './merchant-card.js';
+import { CARD_STATUSES, KEY_STATUSES } from './merchant-card.js';
 import type { KeyRecord } from './merchant-card.repository.js';
 
 const opt = Type.Optional;
@@ -40,6 +41,39 @@ export const KeyParams = Type.Object({ key_id: Type.String() });
 export const CardParams = Type.Object({ card_id: Type.String() });
 /** `KeyId` as Fastify reads headers (lower-cased names); its absence is answered by the route. */
 export const KeyIdHeaders = Type.Object({ keyid: opt(Type.String({ maxLength: 255 })) });
+
+// ---- Sandbox (`/sandbox/v1/merchant-card/…`) ----
+
+/** A JWK to enroll: any JSON object; the JWK's own rules are checked by parsePublicJwk, with reasons. */
+export const JwkBody = Type.Object({}, { additionalProperties: true, maxProperties: 64 });
+
+/** An enrolled public key (presentKey): the JWK as stored (normalized: kty, n, e and kid, alg, use when given). */
+export const CardKeyResponse = Type.Object({
+  key_id: Type.String(),
+  status: StringEnum(KEY_STATUSES),
+  bits: Type.Integer(),
+  thumbprint: Type.String(),
+  jwk: Type.Object(
+    { kty: Type.Literal('RSA'), n: Type.String(), e: Type.String(), kid: opt(Type.String()), alg: opt(Type.String()), use: opt(Type.String()) },
+    { additionalProperties: true },
+  ),
+  created_at: Type.String(),
+  revoked_at: opt(Type.String()),
+});
+export const CardKeysResponse = Type.Object({ keys: Type.Array(CardKeyResponse) });
+
+/** A virtual card as the sandbox shows it (presentCard): never its number, expiry or code. */
+export const CardResponse = Type.Object({
+  card_id: Type.String(),
+  settlement_id: Type.String(),
+  order_id: Type.String(),
+  reference: Type.String(),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  brand: Type.String(),
+  status: StringEnum(CARD_STATUSES),
+  used_at: opt(Type.String()),
+});
 
 export function presentPromise(promise: PromiseRecord) {
   return {

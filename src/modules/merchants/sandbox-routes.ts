@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { App, ModuleDeps } from '../../platform/app.js';
 import { merchantOf } from '../../platform/http/write.js';
 import { DEFAULT_SETTINGS, findMerchantById, mergeSettings } from './merchant.js';
-import { SettingsBody } from './schemas.js';
+import { SettingsBody, SettingsResponse } from './schemas.js';
 
 export function registerMerchantSandboxRoutes(app: App, deps: ModuleDeps): void {
   const { db, authenticator } = deps;
@@ -13,12 +13,12 @@ export function registerMerchantSandboxRoutes(app: App, deps: ModuleDeps): void 
     return merchant;
   };
 
-  app.get('/sandbox/v1/settings', async (request) => {
+  app.get('/sandbox/v1/settings', { schema: { response: { 200: SettingsResponse } } }, async (request) => {
     const merchant = await merchantFor(request);
     return { merchant_id: merchant.merchant_id, username: merchant.username, settings: merchant.settings, defaults: DEFAULT_SETTINGS };
   });
 
-  app.patch('/sandbox/v1/settings', { config: { validationStyle: 'bad_value' }, schema: { body: SettingsBody } }, async (request) => {
+  app.patch('/sandbox/v1/settings', { config: { validationStyle: 'bad_value' }, schema: { body: SettingsBody, response: { 200: SettingsResponse } } }, async (request) => {
     const merchant = await merchantFor(request);
     const settings = mergeSettings(merchant.settings, request.body as Partial<typeof merchant.settings>);
     await db.kysely

@@ -1,4 +1,4 @@
-/** The body of `PATCH /sandbox/v1/settings`: any subset of the merchant's settings. */
+/** The body of `PATCH /sandbox/v1/settings` (any subset of the merchant's settings) and the settings as answered. */
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { MAX_AMOUNT, StringEnum } from '../../kernel/schemas.js';
@@ -61,3 +61,47 @@ export const SettingsBody = Type.Object(
   { additionalProperties: false },
 );
 export type SettingsBody = Static<typeof SettingsBody>;
+
+/** Every setting with its value (a merchant's, or the defaults), as the settings routes answer them. */
+export const MerchantSettingsSchema = Type.Object(
+  {
+    authorization_period_days: Type.Integer(),
+    max_authorization_days: Type.Integer(),
+    release_remaining_status: StringEnum(RELEASE_STATUSES),
+    extend_due_date_options: Type.Array(Type.Object({ number_of_days: Type.Integer(), amount: Type.Integer() })),
+    idempotency_replays_errors: Type.Boolean(),
+    shipping_delay_enabled: Type.Boolean(),
+    payment_method_categories: Type.Array(Type.String()),
+    payments_replay_consumed_token: Type.Boolean(),
+    hpp_distribution_limits: Type.Boolean(),
+    settlement_fees: Type.Record(Type.String(), Type.Object({ percentage: Type.Integer(), fixed: Type.Integer() })),
+    settlement_fee_vat_rate: Type.Integer(),
+    settlement_fee_refund: Type.Boolean(),
+    settlement_payout_schedule: Type.Object({
+      frequency: StringEnum(PAYOUT_FREQUENCIES),
+      weekday: StringEnum(WEEKDAYS),
+      interval_days: Type.Integer(),
+      delay_days: Type.Integer(),
+    }),
+    settlement_type: StringEnum(SETTLEMENT_TYPES),
+    settlement_holdback: Type.Object({ percentage: Type.Integer(), release_days: Type.Integer() }),
+    settlement_dispute_days: Type.Integer(),
+    merchant_card_enabled: Type.Boolean(),
+    merchant_card_promise_hours: Type.Integer(),
+    merchant_card_settlement_hours: Type.Integer(),
+    merchant_card_expiry_months: Type.Integer(),
+    merchant_card_cancel_minutes: Type.Integer(),
+    merchant_card_brand: StringEnum(CARD_BRANDS),
+  },
+  // A stored setting this version does not know is still shown as it is stored.
+  { additionalProperties: true },
+);
+
+/** `GET` and `PATCH /sandbox/v1/settings`: the merchant's settings and the defaults beside them. */
+export const SettingsResponse = Type.Object({
+  merchant_id: Type.String(),
+  username: Type.String(),
+  settings: MerchantSettingsSchema,
+  defaults: MerchantSettingsSchema,
+});
+export type SettingsResponse = Static<typeof SettingsResponse>;

@@ -11,7 +11,7 @@ import { orderTotalsErrors } from '../../kernel/order-lines.js';
 import { merchantWrites } from '../merchants/writes.js';
 import { orderUrl } from './operations/context.js';
 import { createAuthorizedOrder } from './operations/create-order.js';
-import { SandboxOrderBody, presentOrder } from './schemas.js';
+import { OrderResponse, SandboxOrderBody, presentOrder } from './schemas.js';
 
 /** Klarna's line and total arithmetic and market rules on a Payments-shaped order (§0.5). */
 export function sandboxOrderErrors(body: SandboxOrderBody): string[] {
@@ -25,7 +25,7 @@ export function sandboxOrderErrors(body: SandboxOrderBody): string[] {
 
 export function registerOrderManagementSandboxRoutes(app: App, deps: ModuleDeps): void {
   const writes = merchantWrites(deps);
-  app.post('/sandbox/v1/orders', { config: { validationStyle: 'bad_value' }, schema: { body: SandboxOrderBody } }, async (request, reply) => {
+  app.post('/sandbox/v1/orders', { config: { validationStyle: 'bad_value' }, schema: { body: SandboxOrderBody, response: { 201: OrderResponse } } }, async (request, reply) => {
     const body = request.body;
     const errors = sandboxOrderErrors(body);
     if (errors.length > 0) throw badValue(...errors.map((f) => `Bad value: ${f}`));

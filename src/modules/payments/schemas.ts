@@ -167,5 +167,18 @@ export const AuthorizeBody = Type.Object({
 });
 export type AuthorizeBody = Static<typeof AuthorizeBody>;
 
+/**
+ * What the shopper's approval led to (the widget's `authorize` callback): declined, or approved with
+ * an authorization token valid 60 minutes and the fraud decision.
+ */
+export const AuthorizeResponse = Type.Object({
+  approved: Type.Boolean(),
+  show_form: Type.Boolean(),
+  finalize_required: Type.Boolean(),
+  authorization_token: opt(Type.String()),
+  fraud_status: opt(StringEnum(['ACCEPTED', 'PENDING'] as const)),
+});
+export type AuthorizeResponse = Static<typeof AuthorizeResponse>;
+
 export const SessionParams = Type.Object({ session_id: Type.String({ minLength: 1, maxLength: 255 }) });
 export const AuthorizationParams = Type.Object({ authorization_token: Type.String({ minLength: 1, maxLength: 255 }) });

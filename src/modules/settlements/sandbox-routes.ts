@@ -10,7 +10,7 @@ import { orderMoneyFacts } from '../order-management/facts.js';
 import { decide, openDispute, presentDispute } from './disputes.js';
 import { disputeAmountTooHigh, disputeDecided, disputeNotFound, noSuchCapture } from './errors.js';
 import { runMerchantPayouts } from './payouts.js';
-import { DisputeBody, DisputeOutcomeBody, DisputeParams, DisputesQuery, PayoutRunBody, presentPayout } from './schemas.js';
+import { DisputeBody, DisputeOutcomeBody, DisputeParams, DisputeResponse, DisputesQuery, DisputesResponse, PayoutRunBody, PayoutRunResponse, presentPayout } from './schemas.js';
 import { disputesOfOrder, findDispute } from './settlement.repository.js';
 
 export function registerSettlementsSandboxRoutes(app: App, deps: ModuleDeps): void {
@@ -22,13 +22,13 @@ export function registerSettlementsSandboxRoutes(app: App, deps: ModuleDeps): vo
     if (request.body === undefined) request.body = {};
   };
 
-  app.post('/sandbox/v1/settlements/payouts/run', { config, preValidation: optionalBody, schema: { body: PayoutRunBody } }, async (request) => {
+  app.post('/sandbox/v1/settlements/payouts/run', { config, preValidation: optionalBody, schema: { body: PayoutRunBody, response: { 200: PayoutRunResponse } } }, async (request) => {
     const merchantId = merchantOf(request).merchant_id;
     const payouts = await runMerchantPayouts(db, merchantId, (sql) => clock.now(merchantId, sql), request.body.immediately ?? false);
     return { payouts: payouts.map((p) => presentPayout(p, deps.config.publicUrl)) };
   });
 
-  app.post('/sandbox/v1/settlements/disputes', { config, schema: { body: DisputeBody } }, async (request, reply) => {
+  app.post('/sandbox/v1/settlements/disputes', { config, schema: { body: DisputeBody, response: { 201: DisputeResponse } } }, async (request, reply) => {
     const merchantId = merchantOf(request).merchant_id;
     const body = request.body;
     const dispute = await db.transaction(async (sql) => {
@@ -52,7 +52,7 @@ export function registerSettlementsSandboxRoutes(app: App, deps: ModuleDeps): vo
     return reply.code(201).send(presentDispute(dispute));
   });
 
-  app.get('/sandbox/v1/settlements/disputes', { config, schema: { querystring: DisputesQuery } }, async (request) => ({
+  app.get('/sandbox/v1/settlements/disputes', { config, schema: { querystring: DisputesQuery, response: { 200: DisputesResponse } } }, async (request) => ({
     disputes: (await disputesOfOrder(db.read, merchantOf(request).merchant_id, request.query.order_id)).map(presentDispute),
   }));
 
@@ -60,7 +60,7 @@ export function registerSettlementsSandboxRoutes(app: App, deps: ModuleDeps): vo
     ['win', 'WON'],
     ['lose', 'LOST'],
   ] as const) {
-    app.post(`/sandbox/v1/settlements/disputes/:dispute_id/${action}`, { config, preValidation: optionalBody, schema: { params: DisputeParams, body: DisputeOutcomeBody } }, async (request) => {
+    app.post(`/sandbox/v1/settlements/disputes/:dispute_id/${action}`, { config, preValidation: optionalBody, schema: { params: DisputeParams, body: DisputeOutcomeBody, response: { 200: DisputeResponse } } }, async (request) => {
       const merchantId = merchantOf(request).merchant_id;
       return presentDispute(
         await db.transaction(async (sql) => {

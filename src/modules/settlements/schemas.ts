@@ -47,6 +47,59 @@ export const DisputeParams = Type.Object({ dispute_id: Type.String() });
 export const DisputeOutcomeBody = Type.Object({ merchant_protection: opt(Type.Boolean()) }, { additionalProperties: false });
 export const DisputesQuery = Type.Object({ order_id: text() });
 
+/** A payout's totals in minor units (Klarna's Payout.totals). */
+const Totals = Type.Object({
+  commission_amount: Type.Integer(),
+  repay_amount: Type.Integer(),
+  sale_amount: Type.Integer(),
+  holdback_amount: Type.Integer(),
+  tax_amount: Type.Integer(),
+  settlement_amount: Type.Integer(),
+  fee_correction_amount: Type.Integer(),
+  reversal_amount: Type.Integer(),
+  release_amount: Type.Integer(),
+  return_amount: Type.Integer(),
+  fee_amount: Type.Integer(),
+  charge_amount: Type.Integer(),
+  credit_amount: Type.Integer(),
+  fee_refund_amount: Type.Integer(),
+  tax_refund_amount: Type.Integer(),
+  deposit_amount: Type.Integer(),
+  opening_debt_balance_amount: Type.Integer(),
+  closing_debt_balance_amount: Type.Integer(),
+});
+
+/** A payout as Klarna's Settlements API answers it (presentPayout). */
+export const PayoutResponse = Type.Object({
+  totals: Totals,
+  payment_reference: Type.String(),
+  payout_date: Type.String(),
+  currency_code: Type.String(),
+  merchant_settlement_type: Type.String(),
+  merchant_id: Type.String(),
+  /** The URL of the payout's transactions. */
+  transactions: Type.String(),
+});
+/** `POST /sandbox/v1/settlements/payouts/run`: the payouts it built. */
+export const PayoutRunResponse = Type.Object({ payouts: Type.Array(PayoutResponse) });
+
+/** A dispute on a capture (presentDispute); `decides_at` when test data set a decision date, `decided_at` once WON or LOST. */
+export const DisputeResponse = Type.Object({
+  dispute_id: Type.String(),
+  order_id: Type.String(),
+  capture_id: Type.String(),
+  reversal_reference: Type.String(),
+  reason: Type.String(),
+  amount: Type.Integer(),
+  /** OPEN, WON or LOST. */
+  status: Type.String(),
+  merchant_protection: Type.Boolean(),
+  opened_at: Type.String(),
+  decides_at: opt(Type.String()),
+  decided_at: opt(Type.String()),
+});
+export const DisputesResponse = Type.Object({ disputes: Type.Array(DisputeResponse) });
+
 export const settlementsUrl = (publicUrl: string) => `${publicUrl}/settlements/v1`;
 
 export function presentPayout(payout: PayoutRecord, publicUrl: string) {
