@@ -15,6 +15,7 @@ import { provisionMerchants } from './modules/merchants/provision.js';
 import type { ProvisionResult } from './modules/merchants/provision.js';
 import { MODULES } from './modules/index.js';
 import { dueWorkOf } from './platform/module.js';
+import { advanceServerClock } from './modules/sandbox/clock-advance.js';
 import type { DueStep } from './platform/app.js';
 import type { CallbackDispatcher } from './platform/outbox/dispatcher.js';
 
@@ -25,6 +26,8 @@ export interface Server {
   url: string;
   publicUrl: string;
   provision: ProvisionResult;
+  /** Moves every merchant's time forward (the server clock); every merchant's due work and due callbacks are done when it resolves. */
+  advanceServerClock(seconds: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -103,7 +106,8 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   // Routes read the public URL per request; with port 0 it is only known once listening.
   const runtimeConfig: { -readonly [K in keyof Config]: Config[K] } = { ...config };
   const app = await buildApp({ config: runtimeConfig, db, clock, authenticator, logger });
-  const sweeper = new Sweeper(db, clock, logger, config.sweepIntervalMs, dueWorkOf(MODULES), app.dispatcher);
+  const dueWork = dueWorkOf(MODULES);
+  const sweeper = new Sweeper(db, clock, logger, config.sweepIntervalMs, dueWork, app.dispatcher);
   const address = await app.listen({ port: config.port, host: config.host });
   const url = localUrl(config.host, Number(new URL(address).port));
   if (config.publicUrlFromListen) runtimeConfig.publicUrl = url;
@@ -118,5 +122,6 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     })();
     return closing;
   };
-  return { app, db, clock, url, publicUrl: runtimeConfig.publicUrl, provision, close };
+  const advanceServer = (seconds: number) => advanceServerClock({ db, clock, dueWork, dispatcher: app.dispatcher }, seconds);
+  return { app, db, clock, url, publicUrl: runtimeConfig.publicUrl, provision, advanceServerClock: advanceServer, close };
 }
