@@ -7,6 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
 import { AjvCompiler } from '@fastify/ajv-compiler';
+import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppDeps, ModuleDeps } from './platform/app.js';
@@ -28,6 +29,23 @@ import { instrumentRequests, registerOperationsRoutes } from './modules/operatio
  * route schemas are module constants, so a second app (tests build many) compiles nothing again.
  */
 const sharedValidatorCompiler = AjvCompiler();
+
+/**
+ * The same for the response serializers: compiled once per response schema object (module constants)
+ * for every app of the process, instead of once per route of every app (embedded instances and tests
+ * build many apps). No app adds shared schemas or serializer options, so one compilation serves all.
+ */
+const serializerSelector = SerializerSelector();
+const compiledSerializers = new WeakMap<object, SerializerSelector.Serializer>();
+const sharedSerializerCompiler: SerializerSelector.SerializerFactory = (externalSchemas, options) => {
+  const compile = serializerSelector(externalSchemas, options);
+  return (route) => {
+    const key = route.schema as object;
+    let serializer = compiledSerializers.get(key);
+    if (!serializer) compiledSerializers.set(key, (serializer = compile(route)));
+    return serializer;
+  };
+};
 
 /** Largest accepted request body. 1000 fully described order lines fit well inside it. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -63,7 +81,7 @@ export async function buildApp(deps: AppDeps, modules: readonly ApiModule[] = MO
     // Clients reach us under any host name (§0.1), with or without a trailing slash.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: false } },
-    schemaController: { compilersFactory: { buildValidator: sharedValidatorCompiler } },
+    schemaController: { compilersFactory: { buildValidator: sharedValidatorCompiler, buildSerializer: sharedSerializerCompiler } },
     // The error handler renders Klarna's envelope; this only carries the errors there.
     schemaErrorFormatter: (errors) => Object.assign(new Error('validation'), { validation: errors }),
     // The router's own refusals (an undecodable path, a parameter over maxParamLength) come before
