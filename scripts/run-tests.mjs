@@ -11,7 +11,7 @@
 // Other arguments go to the runner, e.g. `npm test -- --test-name-pattern=capture`.
 // The tests run the TypeScript sources (tsx), but the server serves the browser code from its build
 // (dist/web/), so that is built first; the package itself (dist/src/, tsc) too when test/embed runs,
-// whose README suite imports `klarna-local` as users do.
+// whose README suite imports `klarna-local` as users do, or test/package, which packs and installs it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -34,8 +34,6 @@ if (fast) {
   env.TEST_DATABASES = 'sqlite';
   env.TEST_DATABASES_ANNOUNCED = '1';
   process.stdout.write('# test:fast: unit and API tests on SQLite only (PostgreSQL, wire, browser, crash, fuzz and the other suites run in npm test)\n');
-  // Most of a file's time is loading the sources; three files at a time keep both cores busy.
-  if (!runnerArgs.some((a) => a.startsWith('--test-concurrency'))) runnerArgs.push('--test-concurrency=3');
 }
 
 const built = spawnSync(process.execPath, ['scripts/build-web.mjs'], { stdio: 'inherit' });
@@ -44,10 +42,15 @@ if (built.status !== 0) process.exit(built.status ?? 1);
 const roots = selected.length > 0 ? selected : fast ? FAST_FOLDERS : ['test'];
 const files = roots.flatMap(find).sort();
 
-if (files.some((file) => path.normalize(file).split(path.sep).includes('embed'))) {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const compiled = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  if (compiled.status !== 0) process.exit(compiled.status ?? 1);
-}
+// The package itself (dist/src/, tsc): test/embed's README suite imports `klarna-local` as users do,
+// and the tests that start the CLI in child processes start it from this build (KLARNA_LOCAL_TEST_CLI),
+// a second sooner per process than through tsx.
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const compiled = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+if (compiled.status !== 0) process.exit(compiled.status ?? 1);
+env.KLARNA_LOCAL_TEST_CLI = 'dist';
+// Most of a test file's time is waiting (child processes, sockets, the database): two files at a time
+// keep both cores of a CI machine busy.
+if (!runnerArgs.some((a) => a.startsWith('--test-concurrency'))) runnerArgs.push(`--test-concurrency=${fast ? 3 : 2}`);
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...runnerArgs, ...files], { stdio: 'inherit', env });
 process.exit(result.status ?? 1);

@@ -13,9 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MERCHANT, buildTestApp, orderBody } from '../helpers/harness.js';
-import { CLI_PATH, PROJECT_ROOT } from '../helpers/process.js';
+import { CLI_COMMAND, PROJECT_ROOT } from '../helpers/process.js';
 
-const TSX_LOADER = import.meta.resolve('tsx');
 const RUN_TIMEOUT_MS = 60_000;
 
 interface Run {
@@ -34,7 +33,7 @@ process.once('exit', () => {
 /** `klarna-local exec …` in a process of its own; the environment a CI job might have, plus `env`. */
 function exec(args: string[], env: Record<string, string> = {}): Run {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('KLARNA_LOCAL_') && name !== 'LOG_LEVEL'));
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, CLI_PATH, 'exec', ...args], { cwd: PROJECT_ROOT, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI_COMMAND, 'exec', ...args], { cwd: PROJECT_ROOT, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let out = '';
   let err = '';

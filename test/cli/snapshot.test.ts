@@ -21,16 +21,15 @@ import { MERCHANT_TABLES } from '../../src/modules/sandbox/merchant-state.js';
 import { availableDialects, createTestDatabase } from '../helpers/databases.js';
 import type { TestDatabase } from '../helpers/databases.js';
 import { basicAuth, orderBody } from '../helpers/harness.js';
-import { CLI_PATH, PROJECT_ROOT, runCli, startServerProcess } from '../helpers/process.js';
+import { CLI_COMMAND, PROJECT_ROOT, runCli, startServerProcess } from '../helpers/process.js';
 import type { RunResult } from '../helpers/process.js';
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const SHOP = { username: 'shop', password: 'shop-secret' };
-const TSX_LOADER = import.meta.resolve('tsx');
 
 /** The CLI with `input` on its stdin. */
 function runWithStdin(args: string[], input: string): Promise<RunResult> {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, CLI_PATH, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI_COMMAND, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -211,6 +211,18 @@ function reads(r: Populated): [string, number][] {
 
 // ---------------------------------------------------------------------------------------------
 
+async function settledApiCalls(db: Db): Promise<void> {
+  let last = -1;
+  for (let round = 0; round < 40; round += 1) {
+    await flushApiCalls(db);
+    const row = await db.read.get<{ n: number | string }>('select count(*) as n from api_calls');
+    const count = Number(row?.n);
+    if (count === last) return;
+    last = count;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 for (const dialect of await availableDialects()) {
   describe(`POST /sandbox/v1/reset (${dialect})`, () => {
     let t: TestApp;
@@ -263,7 +275,9 @@ for (const dialect of await availableDialects()) {
         for (const [url, status] of reads(ids)) assert.equal((await t.request({ url, auth, headers: { KeyId: ids.card_key_id } })).status, status, url);
       }
 
-      await flushApiCalls(t.db);
+      // A request's log record is taken when its response has finished, which can be just after the
+      // client has the answer: wait until the last requests' records are in before counting.
+      await settledApiCalls(t.db);
       const before = await rowsOf(t.db, dialect, String(a.merchant_id));
       for (const table of MERCHANT_TABLES) assert.ok((before[table.name] ?? []).length > 0, `the merchant has rows in ${table.name} before the reset`);
       const theirsBefore = await rowsOf(t.db, dialect, String(b.merchant_id));
@@ -284,7 +298,7 @@ for (const dialect of await availableDialects()) {
       assert.ok(Math.abs(Date.parse(body.clock.now) - (Date.now() + (await t.clock.serverOffset()))) < 2000, body.clock.now);
 
       // Stored: nothing of A is left but the log line of the reset itself; its settings and clock are the server's defaults.
-      await flushApiCalls(t.db);
+      await settledApiCalls(t.db);
       const left = await rowsOf(t.db, dialect, String(a.merchant_id));
       for (const [table, rows] of Object.entries(left)) {
         if (table === 'api_calls') {
