@@ -14,70 +14,21 @@ import { MERCHANT_TABLES } from '../../../src/modules/sandbox/merchant-state.js'
 import { MerchantSnapshot } from '../../../src/modules/sandbox/state-schemas.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { assertUnchanged, fingerprint } from '../../helpers/fingerprint.js';
-import { MERCHANT, OTHER_MERCHANT, PUBLIC_URL, buildTestApp, orderBody } from '../../helpers/harness.js';
+import { MERCHANT, OTHER_MERCHANT, buildTestApp } from '../../helpers/harness.js';
 import type { RequestOptions, TestApp, TestResponse } from '../../helpers/harness.js';
 import { startFakeMerchant } from '../../helpers/merchant-server.js';
 import type { FakeMerchant } from '../../helpers/merchant-server.js';
-import { createResources } from '../../helpers/resources.js';
-import type { Resources } from '../../helpers/resources.js';
+import { populateMerchant } from '../../helpers/merchant-state.js';
+import type { Populated } from '../../helpers/merchant-state.js';
 
 type Auth = RequestOptions['auth'];
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const HOUR = 3600;
 
-async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < 400 && !done(value); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    value = await read();
-  }
-  assert.ok(done(value), `${what}: ${JSON.stringify(value)}`);
-  return value;
-}
+type Lifecycle = Populated;
 
-interface Lifecycle extends Resources {
-  acknowledged_order_id: string;
-  hpp_status_session_id: string;
-  status_callback_id: string;
-}
-
-/**
- * A full lifecycle: every kind of resource (createResources), an acknowledged order with its
- * authorization extended, a capture under an idempotency key, a status callback whose first attempt
- * a fault rule failed (an event naming the callback) and whose retry the fake merchant took, a read
- * of that callback (an API call naming it), changed settings, and the clock two hours on.
- */
-async function lifecycle(t: TestApp, auth: Auth, merchant: FakeMerchant): Promise<Lifecycle> {
-  const resources = await createResources(t, auth);
-  const acknowledged = await t.createOrder({}, auth);
-  assert.equal((await t.post(`/ordermanagement/v1/orders/${acknowledged.order_id}/acknowledge`, undefined, { auth })).status, 204);
-  assert.equal((await t.post(`/ordermanagement/v1/orders/${acknowledged.order_id}/extend-authorization-time`, undefined, { auth })).status, 204);
-  const keyed = await t.post(`/ordermanagement/v1/orders/${acknowledged.order_id}/captures`, { captured_amount: 2500 }, { auth, idempotencyKey: `key-${acknowledged.order_id}` });
-  assert.equal(keyed.status, 201, keyed.body);
-  assert.equal((await t.post('/sandbox/v1/faults', { target: 'callbacks', callback_kind: 'hpp.status_update', effect: 500, times: 1 }, { auth })).status, 201);
-  const session = await t.post('/payments/v1/sessions', orderBody(), { auth });
-  const hpp = await t.post(
-    '/hpp/v1/sessions',
-    { payment_session_url: `${PUBLIC_URL}/payments/v1/sessions/${session.json().session_id}`, merchant_urls: { status_update: `${merchant.url}/status/{{session_id}}` } },
-    { auth },
-  );
-  assert.equal(hpp.status, 201, hpp.body);
-  assert.equal((await t.post(`/sandbox/v1/hpp/sessions/${hpp.json().session_id}/open`, {}, { auth })).status, 200);
-  const listed = await waitFor<{ callback_id: string; attempts: unknown[] }[]>(
-    'the status callback failed once',
-    async () => (await t.request({ url: `/sandbox/v1/callbacks?session_id=${hpp.json().session_id}`, auth })).json().callbacks,
-    (callbacks) => callbacks.length === 1 && callbacks[0]?.attempts.length === 1,
-  );
-  const callbackId = listed[0]?.callback_id ?? '';
-  assert.equal((await t.post('/sandbox/v1/clock/advance', { seconds: 2 * HOUR }, { auth })).status, 200);
-  await waitFor(
-    'the status callback delivered',
-    async () => (await t.request({ url: `/sandbox/v1/callbacks/${callbackId}`, auth })).json(),
-    (callback: { status: string; attempts: unknown[] }) => callback.status === 'delivered' && callback.attempts.length === 2,
-  );
-  assert.equal((await t.patch('/sandbox/v1/settings', { authorization_period_days: 30, settlement_type: 'GROSS_FEE' }, { auth })).status, 200);
-  return { ...resources, acknowledged_order_id: acknowledged.order_id, hpp_status_session_id: hpp.json().session_id, status_callback_id: callbackId };
-}
+/** A full lifecycle (test/helpers/merchant-state.ts), the merchant's clock two hours on. */
+const lifecycle = (t: TestApp, auth: Auth, merchant: FakeMerchant): Promise<Lifecycle> => populateMerchant(t, auth, merchant, 2 * HOUR);
 
 // ---------------------------------------------------------------------------------------------
 // Comparing answers of two databases
