@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `klarna-local serve | migrate | merchants add | exec | export | import`, configured by flags or environment variables. */
+/** `klarna-local serve | migrate | merchants add | exec | export | import | seed | doctor | --version`, configured by flags or environment variables. */
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { Command } from 'commander';
@@ -13,6 +13,9 @@ import { serveClusterMetrics } from './modules/operations/metrics.js';
 import { RATE_LIMITS, serveClusterRateLimits } from './modules/operations/rate-limit.js';
 import { requireWebBuild } from './modules/shopper/web-assets.js';
 import { registerStateCommands } from './cli/state-commands.js';
+import { registerSeedCommand } from './cli/seed.js';
+import { registerDoctorCommand } from './cli/doctor.js';
+import { registerVersion } from './cli/package-info.js';
 
 const program = new Command();
 program
@@ -224,5 +227,9 @@ program
 
 // exec, export and import (src/cli/state-commands.ts).
 registerStateCommands(program);
+// --version (src/cli/package-info.ts), seed and doctor (src/cli/seed.ts, src/cli/doctor.ts).
+registerVersion(program);
+registerSeedCommand(program);
+registerDoctorCommand(program);
 
 await program.parseAsync(process.argv);

@@ -273,6 +273,13 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/**
+ * Every migration this version knows, by name, oldest first (`doctor` compares a database's applied
+ * ones with them; tests migrate a database part of the way).
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = migrations;
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations).sort();
+
 export async function migrateToLatest(db: Db): Promise<string[]> {
   // PostgreSQL: Kysely looks for its migration tables in every schema unless told which one, so a
   // fresh schema next to another schema holding them failed ("kysely_migration_lock does not exist").
