@@ -173,8 +173,9 @@ function openSqliteDatabase(file: string): Db {
     },
     stats: () => ({ connections: readerConnection ? 2 : 1, idle: null, waiting: committer.waiting }),
     async close() {
-      await kysely.destroy();
+      // The writer last: the last connection to close checkpoints the WAL and removes -wal and -shm.
       readerConnection?.close();
+      await kysely.destroy();
     },
   };
 }
