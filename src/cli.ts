@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `klarna-local serve | migrate | merchants add | exec | export | import | seed | doctor | --version`, configured by flags or environment variables. */
 import cluster from 'node:cluster';
+import os from 'node:os';
 import type { Worker } from 'node:cluster';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
@@ -95,12 +96,20 @@ program
       await runPrimary(config, logger).catch(fail);
       return;
     }
+    // Until the server is up, a stop signal ends the process at once, as Node's default action would
+    // (a container's PID 1 has none): a transaction it interrupts is rolled back by the database.
+    const stopEarly = (signal: 'SIGTERM' | 'SIGINT') => () => process.exit(128 + os.constants.signals[signal]);
+    const early = { SIGTERM: stopEarly('SIGTERM'), SIGINT: stopEarly('SIGINT') };
+    process.once('SIGTERM', early.SIGTERM);
+    process.once('SIGINT', early.SIGINT);
     let server;
     try {
       server = await startServer(config, logger);
     } catch (error) {
       fail(error);
     }
+    process.off('SIGTERM', early.SIGTERM);
+    process.off('SIGINT', early.SIGINT);
     const shown = config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl : config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@');
     const generated = server.provision.generated;
     const lines = generated
