@@ -345,7 +345,12 @@ for (const dialect of await availableDialects()) {
 // ---------------------------------------------------------------------------------------------
 // The streams, on made-up reports
 
-function madeUpReport(kind: Report['kind'], counts: readonly number[], currencies: readonly string[] = ['SEK']): Report & { pulled: () => number; finished: () => boolean } {
+function madeUpReport(
+  kind: Report['kind'],
+  counts: readonly number[],
+  currencies: readonly string[] = ['SEK'],
+  shortId: (seq: number) => string = (seq) => `K${seq}`,
+): Report & { pulled: () => number; finished: () => boolean } {
   let pulled = 0;
   let finished = false;
   const payouts: PayoutRecord[] = counts.map((n, i) => ({
@@ -370,7 +375,7 @@ function madeUpReport(kind: Report['kind'], counts: readonly number[], currencie
     refund_id: null,
     capture_date: p.payout_date,
     sale_date: p.payout_date,
-    short_order_id: `K${seq}`,
+    short_order_id: shortId(seq),
     merchant_reference1: 'Zoë – 東京 – 🚀',
     merchant_reference2: null,
     merchant_capture_reference: 'ŁÓDŹ 東京 🚀 “quoted”, \u0007',
@@ -455,6 +460,12 @@ describe('report streams', () => {
         assert.equal(pagesIn(await readAll(pdfReport(report))), pageCount(report), `a summary of ${payouts} payouts in ${spread} currencies`);
       }
     }
+  });
+
+  it('the widest short ids (seven W or M of the reference alphabet) are printed whole, never cut', async () => {
+    const widest = ['WWWWWWW', 'MMMMMMM', 'EPNWWMQ'];
+    const pages = await pdfPages(await readAll(pdfReport(madeUpReport('payout', [widest.length], ['SEK'], (seq) => widest[seq - 1] ?? 'X'))));
+    for (const id of widest) assert.ok(pages.flat().includes(id), `${id} whole: ${pages.flat().filter((s) => /^[A-Z]{3,}/.test(s)).join(' | ')}`);
   });
 
   it('text outside Windows-1252 is shown with what the built-in fonts have', () => {

@@ -249,8 +249,9 @@ const TRANSACTIONS: Table = {
   columns: [
     { title: 'Capture date', width: 50 },
     { title: 'Type', width: 138 },
-    { title: 'Detailed type', width: 148 },
-    { title: 'Short id', width: 44 },
+    { title: 'Detailed type', width: 138 },
+    // Wide enough for the widest short id (7 × W at 7 pt is 46.3 pt, plus the padding): never cut.
+    { title: 'Short id', width: 54 },
     { title: 'Order id', width: 136 },
     { title: 'Capture / refund reference', width: 141 },
     { title: 'Amount', width: 64, align: 'right' },
