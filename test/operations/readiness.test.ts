@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { availableDialects, createTestDatabase } from '../helpers/databases.js';
 import { basicAuth, orderBody } from '../helpers/harness.js';
 import { startServerProcess } from '../helpers/process.js';
@@ -56,8 +57,15 @@ interface Answer {
   correlationId: string | null;
 }
 
-async function call(url: string, init: RequestInit = {}): Promise<Answer> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+/**
+ * A new connection per probe: the probes are seconds apart (the proxy going down takes its time under
+ * load), and a kept-alive connection the server closes meanwhile would be a client-side ECONNRESET.
+ */
+const freshConnections = new Agent({ pipelining: 0 });
+after(() => freshConnections.close());
+
+async function call(url: string, init: { headers?: Record<string, string> } = {}): Promise<Answer> {
+  const res = await undiciFetch(url, { ...init, dispatcher: freshConnections, signal: AbortSignal.timeout(10_000) });
   return { status: res.status, body: (await res.json()) as Answer['body'], correlationId: res.headers.get('klarna-correlation-id') };
 }
 
