@@ -31,6 +31,25 @@ import { instrumentRequests, registerOperationsRoutes } from './modules/operatio
 const sharedValidatorCompiler = AjvCompiler();
 
 /**
+ * Each route's validator is compiled when the route first validates a request, not when the app is
+ * built: an app has some 250 schemas to compile (half a second), most of which an embedded instance
+ * in a merchant's test suite, a short `exec` run or a test never uses. A route's first request pays
+ * for its own schema (a few milliseconds), once per process.
+ */
+const lazyValidatorCompiler: typeof sharedValidatorCompiler = (externalSchemas, options) => {
+  const compile = sharedValidatorCompiler(externalSchemas, options);
+  return (route) => {
+    let compiled: ReturnType<typeof compile> | undefined;
+    const validate = ((data: unknown) => {
+      compiled ??= compile(route);
+      const valid = compiled(data);
+      validate.errors = compiled.errors;
+      return valid;
+    }) as ReturnType<typeof compile>;
+    return validate;
+  };
+
+/**
  * The same for the response serializers: compiled once per response schema object (module constants)
  * for every app of the process, instead of once per route of every app (embedded instances and tests
  * build many apps). No app adds shared schemas or serializer options, so one compilation serves all.
@@ -81,7 +100,7 @@ export async function buildApp(deps: AppDeps, modules: readonly ApiModule[] = MO
     // Clients reach us under any host name (§0.1), with or without a trailing slash.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: false } },
-    schemaController: { compilersFactory: { buildValidator: sharedValidatorCompiler, buildSerializer: sharedSerializerCompiler } },
+    schemaController: { compilersFactory: { buildValidator: lazyValidatorCompiler, buildSerializer: sharedSerializerCompiler } },
     // The error handler renders Klarna's envelope; this only carries the errors there.
     schemaErrorFormatter: (errors) => Object.assign(new Error('validation'), { validation: errors }),
     // The router's own refusals (an undecodable path, a parameter over maxParamLength) come before

@@ -7,9 +7,7 @@ import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, parseMerchants } from './config.js';
 import type { Config, ConfigInput } from './config.js';
-import { createLogger, startServer } from './main.js';
-import { migrateToLatest, openDatabase } from './platform/db/database.js';
-import { provisionMerchants, upsertMerchant } from './modules/merchants/provision.js';
+import { createLogger } from './platform/logging.js';
 import { serveClusterMetrics } from './modules/operations/metrics.js';
 import { RATE_LIMITS, serveClusterRateLimits } from './modules/operations/rate-limit.js';
 import { requireWebBuild } from './modules/shopper/web-assets.js';
@@ -104,6 +102,8 @@ program
     process.once('SIGINT', early.SIGINT);
     let server;
     try {
+      // The server's code loads only for the commands that run one: `--version` and `--help` answer at once.
+      const { startServer } = await import('./main.js');
       server = await startServer(config, logger);
     } catch (error) {
       fail(error);
@@ -146,6 +146,7 @@ program
  * and on SIGTERM/SIGINT lets every worker finish its requests and exits 0 once all have.
  */
 async function runPrimary(config: Config, logger: Logger): Promise<void> {
+  const [{ migrateToLatest, openDatabase }, { provisionMerchants }] = await Promise.all([import('./platform/db/database.js'), import('./modules/merchants/provision.js')]);
   const db = openDatabase(config.databaseUrl);
   let provision;
   try {
@@ -204,6 +205,7 @@ program
   .action(async (flags: { databaseUrl?: string }) => {
     try {
       const config = loadConfig({ databaseUrl: flags.databaseUrl });
+      const { migrateToLatest, openDatabase } = await import('./platform/db/database.js');
       const db = openDatabase(config.databaseUrl);
       const applied = await migrateToLatest(db);
       await db.close();
@@ -224,6 +226,7 @@ program
       const [parsed] = parseMerchants(credential);
       if (!parsed) throw new ConfigError('credential', 'expected username:password');
       const config = loadConfig({ databaseUrl: flags.databaseUrl });
+      const [{ migrateToLatest, openDatabase }, { upsertMerchant }] = await Promise.all([import('./platform/db/database.js'), import('./modules/merchants/provision.js')]);
       const db = openDatabase(config.databaseUrl);
       await migrateToLatest(db);
       const outcome = await upsertMerchant(db, parsed, Date.now());

@@ -1,10 +1,8 @@
 /** Process entry: config → deps → migrate → listen → background work → graceful shutdown. */
-import pino from 'pino';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { localUrl } from './config.js';
 import { buildApp } from './app.js';
-import { LOG_REDACT_PATHS, loggableUrl } from './platform/logging.js';
 import type { App } from './platform/app.js';
 import { migrateToLatest, openDatabase } from './platform/db/database.js';
 import type { Db } from './platform/db/database.js';
@@ -32,17 +30,9 @@ export interface Server {
 }
 
 
-/** The server's logger: on stdout, or on `destination` (`exec` keeps stdout for the command it runs). */
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
-  const options: pino.LoggerOptions = {
-    level: config.logLevel,
-    // Credentials never reach the logs, whatever a log call is handed.
-    redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
-    // The request in Fastify's per-request lines (debug, trace): no headers, and no token from the URL.
-    serializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: loggableUrl(req.url), remoteAddress: req.ip }) },
-  };
-  return destination ? pino(options, destination) : pino(options);
-}
+import { createLogger } from './platform/logging.js';
+
+export { createLogger };
 
 /**
  * Background work of one process: every module's due steps (expiry, fraud decisions, …), old

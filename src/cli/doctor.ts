@@ -15,7 +15,6 @@ import type { Command } from 'commander';
 import pg from 'pg';
 import { ConfigError, DEFAULT_DATABASE_URL, loadConfig, localUrl } from '../config.js';
 import type { Config, ConfigInput } from '../config.js';
-import { MIGRATION_NAMES } from '../platform/db/database.js';
 import { requireWebBuild } from '../modules/shopper/web-assets.js';
 import { packageInfo, satisfiesRange } from './package-info.js';
 
@@ -390,7 +389,8 @@ async function checkPostgres(url: string): Promise<DatabaseCheck> {
 }
 
 async function checkMigrations(reader: Reader, url: string): Promise<CheckResult[]> {
-  const known = MIGRATION_NAMES;
+  // The migrations (and Kysely) load only for this check, not for every start of the CLI.
+  const { MIGRATION_NAMES: known } = await import('../platform/db/database.js');
   const migrate = `\`klarna-local migrate --database-url ${maskedUrl(url)}\``;
   if (!(await reader.hasTable('kysely_migration'))) {
     return [fail('migrations', `the database is empty: none of the ${known.length} migrations has run. ${migrate} applies them (serve does too, at start).`)];

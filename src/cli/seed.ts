@@ -20,13 +20,9 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../config.js';
 import type { Config } from '../config.js';
-import { startServer } from '../main.js';
 import type { Server } from '../main.js';
-import { migrateToLatest, openDatabase } from '../platform/db/database.js';
 import type { Db } from '../platform/db/database.js';
-import { verifyPassword } from '../platform/passwords.js';
-import { generateCredential, upsertMerchant } from '../modules/merchants/provision.js';
-import { SandboxClient } from '../client/sandbox-client.js';
+import type { SandboxClient } from '../client/sandbox-client.js';
 import type { Cart, Market, Shopper } from './seed-data.js';
 import { Random, itemLines, markets, shopCart, shopper, subscriptionCart } from './seed-data.js';
 import { maskedUrl } from './doctor.js';
@@ -563,6 +559,12 @@ async function dataOf(db: Db, merchantId: string): Promise<Record<string, number
 
 /** Finds or creates the merchant; refuses a merchant whose password is unknown, or that has data (unless --reset). */
 async function prepareMerchant(config: Config, username: string, password: string | undefined, reset: boolean): Promise<MerchantOutcome> {
+  // Loaded when the command runs, so that the CLI's other commands and --help do not load them.
+  const [{ migrateToLatest, openDatabase }, { verifyPassword }, { generateCredential, upsertMerchant }] = await Promise.all([
+    import('../platform/db/database.js'),
+    import('../platform/passwords.js'),
+    import('../modules/merchants/provision.js'),
+  ]);
   const db = openDatabase(config.databaseUrl);
   try {
     await migrateToLatest(db);
@@ -714,8 +716,10 @@ export async function seedMerchant(flags: SeedFlags, out: (line: string) => void
   let server: Server | undefined;
   let receiver: Receiver | undefined;
   try {
+    const { startServer } = await import('../main.js');
     server = await startServer(config, pino({ level: 'silent' }));
     receiver = await startReceiver();
+    const { SandboxClient } = await import('../client/sandbox-client.js');
     const sandbox = new SandboxClient({ url: server.url, username: merchant.username, password: merchant.password });
     const api = klarnaApi(server.url, merchant.username, merchant.password);
     if (flags.reset === true) await sandbox.reset();

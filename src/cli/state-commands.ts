@@ -11,15 +11,23 @@ import pino from 'pino';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config.js';
 import type { Config, MerchantCredential } from '../config.js';
-import { createLogger, startServer } from '../main.js';
 import type { Server } from '../main.js';
-import { Clock } from '../platform/clock.js';
-import { migrateToLatest, openDatabase } from '../platform/db/database.js';
 import type { Db } from '../platform/db/database.js';
 import { ApiError } from '../platform/http/errors.js';
-import { exportMerchantState, importMerchantState, merchantIdOf } from '../modules/sandbox/merchant-state.js';
+import { createLogger } from '../platform/logging.js';
 import type { TableCounts } from '../modules/sandbox/merchant-state.js';
 import { requireWebBuild } from '../modules/shopper/web-assets.js';
+
+// What a command needs is loaded when it runs: the server's code for exec, the database's for the rest.
+const serverCode = () => import('../main.js');
+const stateCode = async () => {
+  const [{ Clock }, { migrateToLatest, openDatabase }, state] = await Promise.all([
+    import('../platform/clock.js'),
+    import('../platform/db/database.js'),
+    import('../modules/sandbox/merchant-state.js'),
+  ]);
+  return { Clock, migrateToLatest, openDatabase, ...state };
+};
 
 /** A refusal the command reports in one line and exits 1 for. */
 class CommandError extends Error {}
@@ -91,6 +99,7 @@ async function commandMerchant(server: Server, config: Config): Promise<Merchant
 
 async function importFixture(server: Server, username: string, file: string): Promise<void> {
   const snapshot = parseSnapshot(await readSnapshot(file), file);
+  const { importMerchantState, merchantIdOf } = await stateCode();
   const merchantId = await merchantIdOf(server.db, username);
   if (merchantId === undefined) throw new CommandError(`no merchant named "${username}"`);
   try {
@@ -122,6 +131,7 @@ async function exec(command: string, args: string[], flags: ExecFlags): Promise<
   }
   let server: Server;
   try {
+    const { startServer } = await serverCode();
     server = await startServer(config, stderrLogger(config));
   } catch (error) {
     fail(error);
@@ -214,6 +224,7 @@ async function callRemote(remote: Remote, method: 'GET' | 'PUT', path: string, b
 async function openMerchant(flags: StateFlags): Promise<{ db: Db; merchantId: string }> {
   if (!flags.merchant) throw new CommandError('name the merchant with --merchant USERNAME');
   const config = loadConfig({ databaseUrl: flags.databaseUrl });
+  const { migrateToLatest, openDatabase, merchantIdOf } = await stateCode();
   const db = openDatabase(config.databaseUrl);
   try {
     await migrateToLatest(db);
@@ -233,6 +244,7 @@ async function exportState(flags: StateFlags & { output?: string }): Promise<voi
     text = await callRemote(remote, 'GET', '/sandbox/v1/snapshot');
   } else {
     const { db, merchantId } = await openMerchant(flags);
+    const { Clock, exportMerchantState } = await stateCode();
     try {
       text = JSON.stringify(await exportMerchantState(db, new Clock(db), merchantId));
     } finally {
@@ -255,6 +267,7 @@ async function importState(flags: StateFlags & { file?: string; keepClock?: bool
   }
   const snapshot = parseSnapshot(text, from);
   const { db, merchantId } = await openMerchant(flags);
+  const { Clock, importMerchantState } = await stateCode();
   try {
     const clock = new Clock(db);
     let imported: TableCounts;

@@ -1,4 +1,7 @@
 /** What may be written to logs: nothing that authenticates whoever holds it. */
+import pino from 'pino';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
 
 /** A shopper page's or widget's token in a query string: it authenticates whoever holds it. */
 const QUERY_TOKEN = /([?&](?:client_)?token=)[^&#]*/gi;
@@ -37,3 +40,15 @@ export const LOG_REDACT_PATHS: readonly string[] = [
   'csrf_token',
   '*.csrf_token',
 ];
+
+/** The server's logger: on stdout, or on `destination` (`exec` keeps stdout for the command it runs). */
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    level: config.logLevel,
+    // Credentials never reach the logs, whatever a log call is handed.
+    redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
+    // The request in Fastify's per-request lines (debug, trace): no headers, and no token from the URL.
+    serializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: loggableUrl(req.url), remoteAddress: req.ip }) },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}

@@ -16,7 +16,6 @@
  */
 import { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import PDFDocument from 'pdfkit';
 import { toIso } from '../../../platform/clock.js';
 import type { Totals } from '../settlement.js';
 import type { PayoutRecord, TransactionRow } from '../settlement.repository.js';
@@ -574,6 +573,8 @@ export function pdfReport(report: Report): Readable {
 async function write(report: Report, out: Readable, room: () => Promise<void>): Promise<void> {
   const total = pageCount(report);
   const running = runningHeader(report);
+  // pdfkit (and its fonts) loads with the first report, not with the server.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     autoFirstPage: false,
     compress: true,
