@@ -23,6 +23,7 @@ import { dueWorkOf, registerCallbackKinds } from './platform/module.js';
 import { Reactions } from './platform/reactions.js';
 import { MODULES } from './modules/index.js';
 import { instrumentRequests, registerOperationsRoutes } from './modules/operations/routes.js';
+import { registerReference } from './modules/reference/routes.js';
 
 /**
  * One validator compiler for every app of the process: Ajv keeps what it compiled by schema, and the
@@ -48,6 +49,7 @@ const lazyValidatorCompiler: typeof sharedValidatorCompiler = (externalSchemas, 
     }) as ReturnType<typeof compile>;
     return validate;
   };
+};
 
 /**
  * The same for the response serializers: compiled once per response schema object (module constants)
@@ -166,6 +168,9 @@ export async function buildApp(deps: AppDeps, modules: readonly ApiModule[] = MO
     const error = knownPaths.some((p) => p.test(path)) ? methodNotAllowed(request.method, request.url) : notFoundRoute(request.method, request.url);
     sendError(error, request, reply);
   });
+
+  // The OpenAPI document learns every route as it is added, so it comes before them (modules/reference).
+  await registerReference(app, moduleDeps);
 
   // Every module's request hooks, then its routes (src/modules/index.ts); the sandbox's unless --no-sandbox.
   for (const module of modules) module.hooks?.(app, moduleDeps);

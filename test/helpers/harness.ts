@@ -17,6 +17,7 @@ import { hashPassword } from '../../src/platform/passwords.js';
 import { createTestDatabase } from './databases.js';
 import type { TestDialect } from './databases.js';
 import { validateAgainstContract } from './openapi.js';
+import { checkAgainstOwnDocument } from './own-openapi.js';
 
 export const MERCHANT = { username: 'merchant_a', password: 'secret-a' };
 export const OTHER_MERCHANT = { username: 'merchant_b', password: 'secret-b' };
@@ -189,6 +190,8 @@ export async function buildTestApp(options: TestAppOptions): Promise<TestApp> {
     if (opts.url.startsWith('/hpp/v1/') && !opts.url.includes('/manual-id-check')) {
       validateAgainstContract('hpp', { method, url: opts.url, statusCode: res.statusCode, headers: res.headers, body: res.body });
     }
+    // And against this server's own OpenAPI document (GET /openapi.json): every response, every route.
+    checkAgainstOwnDocument(app, config, { method, url: opts.url, statusCode: res.statusCode, headers: res.headers, body: res.body });
     return response;
   };
 

@@ -75,6 +75,15 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/healthz', auth: 'public' },
   { method: 'GET', path: '/readyz', auth: 'public' },
   { method: 'GET', path: '/metrics', auth: 'public' },
+  // This server's own OpenAPI document and its browsable reference (src/modules/reference)
+  { method: 'GET', path: '/openapi.json', auth: 'public' },
+  { method: 'GET', path: '/openapi.yaml', auth: 'public' },
+  { method: 'GET', path: '/docs', auth: 'public' },
+  { method: 'GET', path: '/docs/json', auth: 'public' },
+  { method: 'GET', path: '/docs/yaml', auth: 'public' },
+  { method: 'GET', path: '/docs/static/index.html', auth: 'public' },
+  { method: 'GET', path: '/docs/static/swagger-initializer.js', auth: 'public' },
+  { method: 'GET', path: '/docs/static/*', auth: 'public' },
 
   // Order Management
   { method: 'GET', path: OM, auth: 'merchant', params: ORDER },
@@ -570,11 +579,15 @@ export const ROUTES: RouteSpec[] = [
 
 ];
 
-/** `METHOD /path` of every route the app registered (HEAD, which Fastify adds to each GET, left out), read from its route tree. */
+/**
+ * `METHOD /path` of every route the app registered (HEAD, which Fastify adds to each GET, left out), read from its route tree.
+ * The tree is read with its common prefixes as nodes of their own: the flattened one drops a static
+ * segment shared by a wildcard and its siblings (`/docs/static/*` printed as `/docs*`).
+ */
 export function registeredRoutes(app: App): string[] {
   const found: string[] = [];
   const prefixes: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+  for (const line of app.printRoutes({ commonPrefix: true }).split('\n')) {
     const match = /^([│ ]*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
     if (!match) continue;
     const depth = (match[1] ?? '').length / 4;
