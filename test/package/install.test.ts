@@ -239,6 +239,7 @@ describe('the packed package, installed into an empty project', { concurrency: t
     for (const file of [
       'package.json',
       'README.md',
+      'LICENSE',
       'dist/src/index.js',
       'dist/src/index.d.ts',
       'dist/src/cli.js',
