@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { openDatabase } from '../../src/platform/db/database.js';
 import { availableDialects, createTestDatabase } from '../helpers/databases.js';
 import { basicAuth, orderBody } from '../helpers/harness.js';
 import { startServerProcess } from '../helpers/process.js';
@@ -148,6 +149,32 @@ describe('/readyz while the database goes away and comes back', () => {
   });
 
   if (dialects.includes('postgres')) {
+    it('PostgreSQL: a connection cut in the middle of a transaction fails that transaction, not the process; the pool serves again', { timeout: 20_000 }, async () => {
+      const database = await createTestDatabase('postgres');
+      cleanups.push(() => database.drop());
+      const direct = new URL(database.url);
+      const proxy = await startProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+      cleanups.push(() => proxy.close());
+      const proxied = new URL(database.url);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(proxy.port);
+      const db = openDatabase(proxied.toString());
+      cleanups.push(() => db.close());
+      await db.check();
+      // The connection is cut while the transaction holds its client between two queries: the
+      // client's 'error' event comes with no query to fail (an unhandled 'error' ends a process).
+      const cut = db.transaction(async (sql) => {
+        await sql.get('select 1');
+        await proxy.down();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return sql.get('select 1');
+      });
+      await assert.rejects(cut, 'the transaction fails');
+      await proxy.up();
+      await eventually('the pool serves again', async () => db.check().then(() => true, () => false));
+      assert.deepEqual(await db.transaction((sql) => sql.get<{ n: number }>('select 2 as n')), { n: 2 });
+    });
+
     it('PostgreSQL: 503 while the server cannot be reached, 200 again once it can; logs stay JSON with correlation ids', async () => {
       const database = await createTestDatabase('postgres');
       cleanups.push(() => database.drop());

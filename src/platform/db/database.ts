@@ -102,8 +102,11 @@ function openSqlite(file: string, readonly: boolean): SqliteDatabase.Database {
 export function openDatabase(databaseUrl: string, options: { poolMax?: number } = {}): Db {
   if (databaseUrl.startsWith('sqlite:')) return openSqliteDatabase(databaseUrl.slice('sqlite:'.length));
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolMax ?? POSTGRES_POOL_MAX });
-  // An idle client that loses its server must not crash the process; the next query reports it.
+  // A client that loses its server must not crash the process, idle (the pool's 'error') or checked
+  // out between two queries of a transaction (the client's own 'error', which has no listener while
+  // it is out of the pool): the next query reports it, and the connection is discarded.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     kysely,
