@@ -15,17 +15,17 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { openDatabase } from '../../src/platform/db/database.js';
-import { availableDialects, createTestDatabase } from '../helpers/databases.js';
+import { migrateToLatest, openDatabase } from '../../src/platform/db/database.js';
+import { POSTGRES_TEST_URL, availableDialects, createTestDatabase } from '../helpers/databases.js';
 import type { TestDatabase } from '../helpers/databases.js';
 import { orderBody } from '../helpers/harness.js';
 import { startServerProcess } from '../helpers/process.js';
 import { intFrom, prng } from '../helpers/random.js';
+import { PROJECT_ROOT } from '../helpers/root.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = PROJECT_ROOT;
 const CREDENTIAL = { username: 'race', password: 'race-secret' };
 const AUTH = `Basic ${Buffer.from(`${CREDENTIAL.username}:${CREDENTIAL.password}`).toString('base64')}`;
 const START_TIMEOUT_MS = 20_000;
@@ -456,5 +456,40 @@ for (const dialect of await availableDialects()) {
         await database.drop();
       }
     });
+
+    if (dialect === 'postgres') {
+      it('migrations succeed while other schemas of the same database are created and dropped (a shared database)', async () => {
+        // Kysely's own introspector read every schema's tables by name and failed with "schema … does
+        // not exist" when one was dropped meanwhile; ours reads the current schema only.
+        const churn = new pg.Client({ connectionString: POSTGRES_TEST_URL });
+        await churn.connect();
+        let stop = false;
+        let churned = 0;
+        const churning = (async () => {
+          while (!stop) {
+            const schema = `churn_${process.pid}_${churned++}`;
+            await churn.query(`create schema ${schema}; create table ${schema}.t (id integer primary key, note text)`);
+            await churn.query(`drop schema ${schema} cascade`);
+          }
+        })();
+        try {
+          for (let round = 0; round < 8; round++) {
+            const database = await createTestDatabase('postgres');
+            const db = openDatabase(database.url);
+            try {
+              assert.ok((await migrateToLatest(db)).length > 0, `round ${round}: the migrations ran`);
+            } finally {
+              await db.close();
+              await database.drop();
+            }
+          }
+        } finally {
+          stop = true;
+          await churning;
+          await churn.end();
+        }
+        assert.ok(churned > 8, `schemas were dropped meanwhile (${churned})`);
+      });
+    }
   });
 }

@@ -72,10 +72,7 @@ export async function createTestDatabase(dialect: TestDialect): Promise<TestData
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const url = new URL(POSTGRES_TEST_URL);
-  // No parallel plans: a parallel worker of the first catalog query on a new connection (Kysely's
-  // introspection, as the migrations start) was seen to fail with "schema t_… does not exist" for the
-  // schema created a moment before; the leader sees it. The tests need no parallel query.
-  url.searchParams.set('options', `-c search_path=${schema} -c max_parallel_workers_per_gather=0`);
+  url.searchParams.set('options', `-c search_path=${schema}`);
   return {
     url: url.toString(),
     drop: async () => {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, sql } from 'kysely';
+import type { DatabaseIntrospector, DatabaseMetadata, SchemaMetadata, TableMetadata } from 'kysely';
 import type { DatabaseConnection, Driver, Migration, MigrationProvider, QueryResult, Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -99,6 +100,42 @@ function openSqlite(file: string, readonly: boolean): SqliteDatabase.Database {
   return connection;
 }
 
+/**
+ * Kysely's PostgreSQL introspector lists the tables of every schema of the database and calls
+ * has_schema_privilege() with each schema's name: a schema that someone else drops meanwhile (another
+ * test run, another tenant of a shared database) made our migrations fail with "schema … does not
+ * exist". The migrator only asks whether its own tables exist in the current schema (migrateToLatest
+ * names it), so this introspector knows the current schema and its tables only, by name.
+ */
+class CurrentSchemaIntrospector implements DatabaseIntrospector {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely hands introspectors an untyped instance
+  constructor(private readonly db: Kysely<any>) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<{ name: string | null }>`select current_schema() as name`.execute(this.db);
+    return rows.flatMap((row) => (row.name === null ? [] : [{ name: row.name }]));
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string; schema: string; kind: string }>`
+      select c.relname as name, ns.nspname as schema, c.relkind as kind
+      from pg_catalog.pg_class c join pg_catalog.pg_namespace ns on ns.oid = c.relnamespace
+      where ns.nspname = current_schema() and c.relkind in ('r', 'v', 'p')`.execute(this.db);
+    return rows.map((row) => ({ name: row.name, schema: row.schema, isView: row.kind === 'v', columns: [] }));
+  }
+
+  async getMetadata(): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables() };
+  }
+}
+
+class CurrentSchemaPostgresDialect extends PostgresDialect {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as PostgresDialect's own signature
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new CurrentSchemaIntrospector(db);
+  }
+}
+
 export function openDatabase(databaseUrl: string, options: { poolMax?: number } = {}): Db {
   if (databaseUrl.startsWith('sqlite:')) return openSqliteDatabase(databaseUrl.slice('sqlite:'.length));
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolMax ?? POSTGRES_POOL_MAX });
@@ -107,7 +144,7 @@ export function openDatabase(databaseUrl: string, options: { poolMax?: number } 
   // it is out of the pool): the next query reports it, and the connection is discarded.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const kysely = new Kysely<Database>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
   return {
     kysely,
     dialect: 'postgres',
