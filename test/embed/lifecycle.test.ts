@@ -4,13 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { startKlarnaLocal } from '../../src/index.js';
 import { CART, merchantApi } from './walkthrough.js';
+import { fromRoot } from '../helpers/root.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const TSX_LOADER = import.meta.resolve('tsx');
 
 describe('klarna-local instances', () => {
@@ -43,7 +41,7 @@ describe('klarna-local instances', () => {
   });
 
   test('a process that stopped its instances exits on its own, with no server, socket or timer left', async () => {
-    const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(here, 'fixtures', 'two-instances.ts')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, fromRoot('test', 'embed', 'fixtures', 'two-instances.ts')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let reportedAt = 0;

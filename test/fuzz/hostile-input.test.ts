@@ -27,7 +27,6 @@ import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from '../../src/app.js';
@@ -38,8 +37,9 @@ import type { TestApp } from '../helpers/harness.js';
 import { CHECKOUT_LINES, checkoutBody, createResources } from '../helpers/resources.js';
 import { ROUTES, SAME_KIND, idsOf, realParams, registeredRoutes, urlOf } from '../helpers/routes.js';
 import type { FieldType, IdSource, Ids, Method, RouteSpec } from '../helpers/routes.js';
+import { PROJECT_ROOT } from '../helpers/root.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = PROJECT_ROOT;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);

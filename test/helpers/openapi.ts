@@ -4,15 +4,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { PROJECT_ROOT } from './root.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const SHARED_OPENAPI_DIR = path.resolve(here, '..', '..', '..', 'shared', 'klarna-openapi', 'normalized');
+export const SHARED_OPENAPI_DIR = path.resolve(PROJECT_ROOT, '..', 'shared', 'klarna-openapi', 'normalized');
 
 interface Operation {
   responses?: Record<string, { content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> }>;

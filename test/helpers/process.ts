@@ -3,10 +3,9 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from './root.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const PROJECT_ROOT = path.resolve(here, '..', '..');
+export { PROJECT_ROOT };
 export const CLI_PATH = path.join(PROJECT_ROOT, 'src', 'cli.ts');
 const TSX_LOADER = import.meta.resolve('tsx');
 /**

@@ -9,7 +9,6 @@ import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import forge from 'node-forge';
@@ -17,9 +16,10 @@ import { buildTestApp } from '../../helpers/harness.js';
 import type { TestApp } from '../../helpers/harness.js';
 import type { Settlement } from './api-helpers.js';
 import { decryptCard, luhnValid, promise, settle } from './api-helpers.js';
+import { PROJECT_ROOT } from '../../helpers/root.js';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const ROOT = PROJECT_ROOT;
 const section = (() => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const start = readme.indexOf('## Merchant Card Service');
