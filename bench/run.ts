@@ -10,6 +10,13 @@
  *
  * Scenario groups (BENCH_SCENARIOS, comma-separated, default all):
  * - base: hello, GET order and create capture on SQLite in a temporary directory.
+ * - apis: one load per Klarna API (bench/api-scenarios.ts) on the base group's klarna-local: Payments
+ *   create session and create order (a fresh sandbox authorization per order), Checkout create order,
+ *   Customer Token create order, Order Management refund, HPP create session, Merchant Card create
+ *   settlement (a fresh order and promise each), judged against the durable floor; Checkout read
+ *   order, Settlements list payouts and a payout report of tens of transactions, against hello. It
+ *   starts the base group's servers, and measures hello and the floor as its references, also
+ *   without `base` (GET order and create capture only run with `base`).
  * - pg: create capture on PostgreSQL with one process and with `serve --processes 2`, each on a
  *   database of its own created for the run (skipped, with the reason, when PostgreSQL is unreachable).
  * - large: GET order on SQLite with BENCH_LARGE_ORDERS (1 000 000) orders generated before the server
@@ -27,7 +34,7 @@
  * Exit status: 0 when every request answered 2xx (a missed goal is reported, not failed); 1 when a
  * server failed or any response was non-2xx, an error or a timeout.
  *
- * Environment: BENCH_SCENARIOS (base,pg,large,reports), BENCH_DURATION (seconds per run, default 10),
+ * Environment: BENCH_SCENARIOS (base,apis,pg,large,reports), BENCH_DURATION (seconds per run, default 10),
  * BENCH_REPEATS (default 3), BENCH_WARMUP (seconds, default 2), BENCH_CONNECTIONS (default 32),
  * BENCH_LARGE_ORDERS (default 1000000), BENCH_REPORT_TRANSACTIONS (default 100000), BENCH_POSTGRES_URL (default
  * postgres://postgres@127.0.0.1:5432/postgres; the run creates and drops a database there).
@@ -41,6 +48,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { DOCUMENT_CACHE_MAX_ENTRIES } from '../src/modules/order-management/operations/read-order.js';
+import { apiScenarioKind, apiScenarios } from './api-scenarios.js';
 import { AUTH, MAX_AMOUNT, MERCHANT, orderBody } from './fixtures.js';
 import { generateOrderDatabase } from './large-database.js';
 import { POSTGRES_URL, createDatabase, postgresUnavailable } from './postgres.js';
@@ -75,7 +83,7 @@ const CACHED_ORDERS = 10;
  */
 const READ_ORDERS = 10 * DOCUMENT_CACHE_MAX_ENTRIES;
 
-const GROUPS = ['base', 'pg', 'large', 'reports'] as const;
+const GROUPS = ['base', 'apis', 'pg', 'large', 'reports'] as const;
 type Group = (typeof GROUPS)[number];
 const SELECTED = ((): Set<Group> => {
   const raw = process.env.BENCH_SCENARIOS;
@@ -86,7 +94,24 @@ const SELECTED = ((): Set<Group> => {
   return new Set(names as Group[]);
 })();
 
-const GOALS = { getOrderRatio: 0.5, createCaptureRatio: 0.2, p99Ms: 25, largeGetRatio: 0.9, reportPeakGrowthMiB: 32, dashboardListP99Ms: 50 };
+const GOALS = {
+  getOrderRatio: 0.6,
+  getOrderP99Ms: 10,
+  /** Create capture against the durable-write floor (bench/floor-server.ts), not against hello. */
+  captureVsFloor: 1.0,
+  p99Ms: 25,
+  largeGetRatio: 0.9,
+  /** GET order on 1 000 000 orders (100 000 read) against the same reads over 10 cached orders. */
+  largeVsCachedRatio: 0.7,
+  /** PostgreSQL create capture (1 process) against SQLite's. */
+  postgresVsSqlite: 0.6,
+  reportPeakGrowthMiB: 32,
+  dashboardListP99Ms: 50,
+  /** Each write of the `apis` group against the durable floor (p99 goal: p99Ms). */
+  apiWriteVsFloor: 0.5,
+  /** Each read of the `apis` group against hello. */
+  apiReadVsHello: 0.3,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
@@ -410,6 +435,45 @@ function captureScenario(key: string, name: string, server: Child, noteLabel: st
 }
 
 /**
+ * The durable-write floor (bench/floor-server.ts): captures of 1 unit rotating over fresh orders
+ * created before every run, as many per order as klarna-local's capture scenario makes.
+ */
+function floorCaptureScenario(server: Child): Scenario {
+  let rate = 2000;
+  const scenario: Scenario = {
+    key: 'floor',
+    name: 'durable floor: capture (Fastify + SQLite)',
+    servers: [server],
+    measurements: [],
+    notes: [],
+    async prepare(seconds) {
+      const count = Math.max(50, Math.ceil((rate * seconds * 1.5) / CAPTURES_PER_ORDER));
+      const ids: string[] = [];
+      const worker = async () => {
+        while (ids.length < count) {
+          ids.push('');
+          const index = ids.length - 1;
+          const res = await fetch(`${server.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ order_amount: MAX_AMOUNT }) });
+          if (res.status !== 201) throw new Error(`floor order creation answered ${res.status}`);
+          ids[index] = ((await res.json()) as { order_id: string }).order_id;
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+      let next = 0;
+      return {
+        url: server.url,
+        headers: { 'content-type': 'application/json' },
+        requests: [{ method: 'POST', body: JSON.stringify({ captured_amount: 1 }), setupRequest: (request) => ({ ...request, path: `/orders/${ids[next++ % ids.length]}/captures` }) }],
+      };
+    },
+    async after(measurement) {
+      rate = Math.max(rate, measurement.rps);
+    },
+  };
+  return scenario;
+}
+
+/**
  * GET order, rotating over `ids` (in random order) with one cursor across all runs; the warm-up
  * reads every one of them once.
  */
@@ -652,7 +716,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error(`${path.relative(ROOT, CLI)} is missing: run \`npm run bench\` (it builds first) or \`npm run build\``);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'klarna-local-bench-'));
   const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['PORT', 'HOST', 'DATABASE_URL', 'PUBLIC_URL', 'LOG_LEVEL', 'KLARNA_LOCAL_MERCHANTS', 'KLARNA_LOCAL_SANDBOX', 'KLARNA_LOCAL_PROCESSES']) delete cleanEnv[name];
+  for (const name of ['PORT', 'HOST', 'DATABASE_URL', 'PUBLIC_URL', 'LOG_LEVEL', 'KLARNA_LOCAL_MERCHANTS', 'KLARNA_LOCAL_SANDBOX', 'KLARNA_LOCAL_PROCESSES', 'KLARNA_LOCAL_RATE_LIMIT', 'KLARNA_LOCAL_RATE_LIMIT_LOCKOUT']) delete cleanEnv[name];
   const serverEnv = { ...cleanEnv, KLARNA_LOCAL_MERCHANTS: `${MERCHANT.username}:${MERCHANT.password}` };
   const serve = async (name: string, databaseUrl: string, extra: string[] = []): Promise<Child> => {
     const port = await freePort();
@@ -737,26 +801,35 @@ async function main(): Promise<void> {
     }
 
     const scenarios: Scenario[] = [];
-    if (SELECTED.has('base')) {
+    // The `apis` group runs on the base group's servers, with hello and the floor as its references.
+    if (SELECTED.has('base') || SELECTED.has('apis')) {
       const hello = await startChild('hello', ['--import', 'tsx', path.join('bench', 'hello-server.ts'), String(await freePort())], cleanEnv);
       started.push(hello);
+      const floor = await startChild('floor', ['--import', 'tsx', path.join('bench', 'floor-server.ts'), String(await freePort()), path.join(tmp, 'floor.sqlite')], cleanEnv);
+      started.push(floor);
       const file = path.join(tmp, 'bench.sqlite');
       const klarna = await serve('klarna-local', `sqlite:${file}`);
       started.push(klarna);
-      console.log(`hello ${hello.url} | klarna-local ${klarna.url} (SQLite ${file})`);
-      const getOrderId = await createOrder(klarna.url, 12_500);
+      console.log(`hello ${hello.url} | floor ${floor.url} | klarna-local ${klarna.url} (SQLite ${file})`);
       scenarios.push(
         { key: 'hello', name: 'hello (bare Fastify) GET /', servers: [hello], measurements: [], notes: [], prepare: async () => ({ url: `${hello.url}/` }) },
-        {
-          key: 'get',
-          name: 'klarna-local GET order',
-          servers: [klarna],
-          measurements: [],
-          notes: [],
-          prepare: async () => ({ url: `${klarna.url}/ordermanagement/v1/orders/${getOrderId}`, headers: { authorization: AUTH } }),
-        },
-        captureScenario('capture', 'klarna-local create capture', klarna, 'create capture'),
+        floorCaptureScenario(floor),
       );
+      if (SELECTED.has('base')) {
+        const getOrderId = await createOrder(klarna.url, 12_500);
+        scenarios.push(
+          {
+            key: 'get',
+            name: 'klarna-local GET order',
+            servers: [klarna],
+            measurements: [],
+            notes: [],
+            prepare: async () => ({ url: `${klarna.url}/ordermanagement/v1/orders/${getOrderId}`, headers: { authorization: AUTH } }),
+          },
+          captureScenario('capture', 'klarna-local create capture', klarna, 'create capture'),
+        );
+      }
+      if (SELECTED.has('apis')) scenarios.push(...(await apiScenarios(klarna)));
     }
     if (SELECTED.has('large')) {
       const memoryAfter = (label: string, server: Child): Scenario['after'] => async (_m, _label, last) => {
@@ -853,25 +926,28 @@ function report({ scenarios, memory, reports, notes }: Outcome): void {
   const baseline = rpsOf('hello');
   const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
   const ratio = (a: string, b: string) => rpsOf(a) / rpsOf(b);
-  const vsHelloGoal = (scenario: Scenario, ratioGoal: number, p99: number) => {
-    const r = rpsOf(scenario.key) / baseline;
-    return `≥ ${ratioGoal}× ${passFail(r >= ratioGoal)}; p99 < ${GOALS.p99Ms} ms ${passFail(p99 < GOALS.p99Ms)}`;
-  };
   const goalOf = (scenario: Scenario, p99: number): string => {
     switch (scenario.key) {
       case 'hello':
         return 'baseline';
-      case 'get':
-        return vsHelloGoal(scenario, GOALS.getOrderRatio, p99);
-      case 'capture':
-        return vsHelloGoal(scenario, GOALS.createCaptureRatio, p99);
+      case 'get': {
+        const r = rpsOf(scenario.key) / baseline;
+        return `≥ ${GOALS.getOrderRatio}× ${passFail(r >= GOALS.getOrderRatio)}; p99 < ${GOALS.getOrderP99Ms} ms ${passFail(p99 < GOALS.getOrderP99Ms)}`;
+      }
+      case 'floor':
+        return 'baseline of the writes';
+      case 'capture': {
+        const r = ratio('capture', 'floor');
+        return `${r.toFixed(2)}× floor, ≥ ${GOALS.captureVsFloor}× ${passFail(r >= GOALS.captureVsFloor)}; p99 < ${GOALS.p99Ms} ms ${passFail(p99 < GOALS.p99Ms)}`;
+      }
       case 'getCached':
         return 'every read from the document cache';
       case 'getReference':
         return `reference: only the orders read; ${ratio('getReference', 'getCached').toFixed(2)}× cached`;
       case 'getLarge': {
         const r = ratio('getLarge', 'getReference');
-        return `${r.toFixed(2)}× reference, ≥ ${GOALS.largeGetRatio}× ${passFail(r >= GOALS.largeGetRatio)}; ${ratio('getLarge', 'getCached').toFixed(2)}× cached`;
+        const c = ratio('getLarge', 'getCached');
+        return `${r.toFixed(2)}× reference, ≥ ${GOALS.largeGetRatio}× ${passFail(r >= GOALS.largeGetRatio)}; ${c.toFixed(2)}× cached, ≥ ${GOALS.largeVsCachedRatio}× ${passFail(c >= GOALS.largeVsCachedRatio)}`;
       }
       case 'dashboardReference':
         return `reference; p99 < ${GOALS.dashboardListP99Ms} ms ${passFail(p99 < GOALS.dashboardListP99Ms)}`;
@@ -879,12 +955,24 @@ function report({ scenarios, memory, reports, notes }: Outcome): void {
         const r = ratio('dashboardLarge', 'dashboardReference');
         return `${r.toFixed(2)}× reference; p99 < ${GOALS.dashboardListP99Ms} ms ${passFail(p99 < GOALS.dashboardListP99Ms)}`;
       }
-      case 'pg1':
-        return 'reference for 2 processes';
+      case 'pg1': {
+        const r = ratio('pg1', 'capture');
+        return Number.isNaN(r) ? 'reference for 2 processes' : `${r.toFixed(2)}× SQLite's capture, ≥ ${GOALS.postgresVsSqlite}× ${passFail(r >= GOALS.postgresVsSqlite)}`;
+      }
       case 'pg2':
         return `2/1 processes ${ratio('pg2', 'pg1').toFixed(2)}×`;
-      default:
+      default: {
+        const kind = apiScenarioKind(scenario.key);
+        if (kind === 'write') {
+          const r = ratio(scenario.key, 'floor');
+          return `${r.toFixed(2)}× floor, ≥ ${GOALS.apiWriteVsFloor}× ${passFail(r >= GOALS.apiWriteVsFloor)}; p99 < ${GOALS.p99Ms} ms ${passFail(p99 < GOALS.p99Ms)}`;
+        }
+        if (kind === 'read') {
+          const r = rpsOf(scenario.key) / baseline;
+          return `${r.toFixed(2)}× hello, ≥ ${GOALS.apiReadVsHello}× ${passFail(r >= GOALS.apiReadVsHello)}`;
+        }
         return '';
+      }
     }
   };
   const rows: Row[] = scenarios.map((scenario) => {
