@@ -5,6 +5,18 @@ export const AUTH = `Basic ${Buffer.from(`${MERCHANT.username}:${MERCHANT.passwo
 /** Largest amount of one line and of an order (src/kernel/schemas.ts MAX_AMOUNT). */
 export const MAX_AMOUNT = 200_000_000;
 
+/** Klarna's approved Swedish test person (fraud status ACCEPTED). */
+const SE_BILLING = {
+  given_name: 'Testperson-se',
+  family_name: 'Approved',
+  email: 'customer@email.se',
+  street_address: 'Stårgatan 1',
+  postal_code: '12345',
+  city: 'Ankeborg',
+  country: 'SE',
+  phone: '+46765260000',
+};
+
 /** A valid sandbox order (Swedish market, 25% VAT) of `amount` in one line. */
 export function orderBody(amount: number) {
   const tax = amount / 5; // 25% VAT included: tax = total × 2500 / 12500
@@ -16,16 +28,7 @@ export function orderBody(amount: number) {
     order_amount: amount,
     order_tax_amount: tax,
     order_lines: [{ type: 'physical' as const, reference: 'SKU-1', name: 'Bench item', quantity: 1, unit_price: amount, tax_rate: 2500, total_amount: amount, total_tax_amount: tax }],
-    billing_address: {
-      given_name: 'Testperson-se',
-      family_name: 'Approved',
-      email: 'customer@email.se',
-      street_address: 'Stårgatan 1',
-      postal_code: '12345',
-      city: 'Ankeborg',
-      country: 'SE',
-      phone: '+46765260000',
-    },
+    billing_address: SE_BILLING,
     merchant_reference1: 'BENCH',
   };
 }
@@ -43,16 +46,6 @@ const SE_LINES = [
   { type: 'physical' as const, reference: 'SKU-1', name: 'T-shirt', quantity: 2, unit_price: 5000, tax_rate: 2500, total_amount: 10_000, total_tax_amount: 2000 },
   { type: 'shipping_fee' as const, reference: 'SHIP', name: 'Shipping', quantity: 1, unit_price: 2500, tax_rate: 2500, total_amount: 2500, total_tax_amount: 500 },
 ];
-const SE_BILLING = {
-  given_name: 'Testperson-se',
-  family_name: 'Approved',
-  email: 'customer@email.se',
-  street_address: 'Stårgatan 1',
-  postal_code: '12345',
-  city: 'Ankeborg',
-  country: 'SE',
-  phone: '+46765260000',
-};
 const SE_CART = { purchase_country: 'SE', purchase_currency: 'SEK', locale: 'sv-SE', order_amount: API_AMOUNT, order_tax_amount: 2500, order_lines: SE_LINES };
 
 /** POST /payments/v1/sessions: the cart and the shopper's billing address (approved by test data). */
