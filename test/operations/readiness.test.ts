@@ -149,7 +149,8 @@ describe('/readyz while the database goes away and comes back', () => {
   });
 
   if (dialects.includes('postgres')) {
-    it('PostgreSQL: a connection cut in the middle of a transaction fails that transaction, not the process; the pool serves again', { timeout: 20_000 }, async () => {
+    /** A fresh PostgreSQL schema reached through a proxy that can cut every connection (dropped after the test). */
+    const proxiedDatabase = async (): Promise<{ proxy: Proxy; proxiedUrl: string }> => {
       const database = await createTestDatabase('postgres');
       cleanups.push(() => database.drop());
       const direct = new URL(database.url);
@@ -158,7 +159,12 @@ describe('/readyz while the database goes away and comes back', () => {
       const proxied = new URL(database.url);
       proxied.hostname = '127.0.0.1';
       proxied.port = String(proxy.port);
-      const db = openDatabase(proxied.toString());
+      return { proxy, proxiedUrl: proxied.toString() };
+    };
+
+    it('PostgreSQL: a connection cut in the middle of a transaction fails that transaction, not the process; the pool serves again', { timeout: 20_000 }, async () => {
+      const { proxy, proxiedUrl } = await proxiedDatabase();
+      const db = openDatabase(proxiedUrl);
       cleanups.push(() => db.close());
       await db.check();
       // The connection is cut while the transaction holds its client between two queries: the
@@ -176,16 +182,9 @@ describe('/readyz while the database goes away and comes back', () => {
     });
 
     it('PostgreSQL: 503 while the server cannot be reached, 200 again once it can; logs stay JSON with correlation ids', async () => {
-      const database = await createTestDatabase('postgres');
-      cleanups.push(() => database.drop());
-      const direct = new URL(database.url);
-      const proxy = await startProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-      cleanups.push(() => proxy.close());
-      const proxied = new URL(database.url);
-      proxied.hostname = '127.0.0.1';
-      proxied.port = String(proxy.port);
+      const { proxy, proxiedUrl } = await proxiedDatabase();
       const server = await startServerProcess([], {
-        env: { DATABASE_URL: proxied.toString(), KLARNA_LOCAL_MERCHANTS: `${MERCHANT.username}:${MERCHANT.password}`, LOG_LEVEL: 'info' },
+        env: { DATABASE_URL: proxiedUrl, KLARNA_LOCAL_MERCHANTS: `${MERCHANT.username}:${MERCHANT.password}`, LOG_LEVEL: 'info' },
       });
       cleanups.push(() => server.stop());
 
