@@ -4,7 +4,8 @@
  * from /dashboard/assets (built from web/dashboard/). Forms work without the script; it only adds
  * the live updates.
  */
-import { escapeHtml as e, formatMoney } from '../shopper/html.js';
+import { escapeHtml as e } from '../shopper/html.js';
+import { formatMoney } from '../../kernel/money.js';
 
 export { e };
 

@@ -5,26 +5,19 @@
  */
 import type { Sql } from '../../platform/db/sql.js';
 import { recordMessage } from '../../platform/messages.js';
+import { formatMoney } from '../../kernel/money.js';
 import type { CaptureRecord, OrderRecord } from './order.js';
 
 /** The shopper's e-mail: the billing address's, else the shipping address's; none, no message. */
 export const shopperEmail = (order: Pick<OrderRecord, 'billing_address' | 'shipping_address'>): string | null =>
   order.billing_address?.email ?? order.shipping_address?.email ?? null;
 
-function formatAmount(minorUnits: number, currency: string, locale: string): string {
-  try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(minorUnits / 100);
-  } catch {
-    return `${(minorUnits / 100).toFixed(2)} ${currency}`;
-  }
-}
-
 /** Records the capture e-mail; `kind` tells the first send (`order.capture`) from a send-out (`order.send_out`). */
 export async function recordCaptureEmail(sql: Sql, order: OrderRecord, capture: Pick<CaptureRecord, 'capture_id' | 'klarna_reference' | 'captured_amount'>, kind: 'order.capture' | 'order.send_out', now: number): Promise<void> {
   const recipient = shopperEmail(order);
   if (recipient === null) return;
   const name = order.billing_address?.given_name;
-  const amount = formatAmount(capture.captured_amount, order.purchase_currency, order.locale);
+  const amount = formatMoney(capture.captured_amount, order.purchase_currency, order.locale);
   const method = order.initial_payment_method?.description ?? order.initial_payment_method?.type ?? 'Klarna';
   await recordMessage(sql, {
     merchant_id: order.merchant_id,

@@ -7,7 +7,8 @@
  */
 import { TEST_EMAIL_PATTERNS } from '../../kernel/test-data.js';
 import type { ShopperSessionView } from '../payments/shopper-api.js';
-import { escapeHtml as e, formatMoney, shopperPageCsp } from './html.js';
+import { escapeHtml as e, shopperPageCsp } from './html.js';
+import { formatMoney } from '../../kernel/money.js';
 
 export interface WidgetPageInput {
   /** The session, when the client token and session are good. */

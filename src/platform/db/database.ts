@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Database } from './schema.js';
 import { Mutex, PgSql, SqliteSql } from './sql.js';
 import { GroupCommitter } from './group-commit.js';
+import { startCheckpointer } from './checkpointer.js';
 import type { Sql } from './sql.js';
 import * as m0001 from '../../../migrations/0001_initial.js';
 import * as m0002 from '../../../migrations/0002_payments.js';
@@ -21,6 +22,7 @@ import * as m0008 from '../../../migrations/0008_api_calls.js';
 import * as m0009 from '../../../migrations/0009_faults.js';
 import * as m0010 from '../../../migrations/0010_dashboard.js';
 import * as m0011 from '../../../migrations/0011_merchant_clocks.js';
+import * as m0012 from '../../../migrations/0012_captures_rowid.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -181,6 +183,8 @@ function openSqliteDatabase(file: string): Db {
   if (!inMemory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const writerConnection = openSqlite(file, false);
   const opened = inMemory ? null : fs.statSync(file);
+  // WAL checkpoints run in a worker thread, not in the commits of the event loop (checkpointer.ts).
+  const checkpointer = inMemory ? null : startCheckpointer(file, writerConnection);
   const writer = new SqliteSql(writerConnection);
   // WAL lets a second connection read committed data while the writer holds its transaction.
   const readerConnection = inMemory ? null : openSqlite(file, true);
@@ -214,6 +218,7 @@ function openSqliteDatabase(file: string): Db {
     stats: () => ({ connections: readerConnection ? 2 : 1, idle: null, waiting: committer.waiting }),
     async close() {
       // The writer last: the last connection to close checkpoints the WAL and removes -wal and -shm.
+      await checkpointer?.stop();
       readerConnection?.close();
       await kysely.destroy();
     },
@@ -310,6 +315,7 @@ const migrations: Record<string, Migration> = {
   '0009_faults': m0009,
   '0010_dashboard': m0010,
   '0011_merchant_clocks': m0011,
+  '0012_captures_rowid': m0012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

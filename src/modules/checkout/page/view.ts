@@ -5,7 +5,7 @@
  * their display text, formatted here once, so the page's script never formats money itself.
  */
 import { toIso } from '../../../platform/clock.js';
-import { formatMoney } from '../../shopper/html.js';
+import { formatMoney } from '../../../kernel/money.js';
 import type { CheckoutRecord, CheckoutStatus } from '../checkout-order.js';
 import { isHttpUrl, linesWithShipping, selectedShippingOption } from '../checkout-order.js';
 import type { CheckoutAddress } from '../schemas.js';
