@@ -23,6 +23,11 @@
  *   starts, reading 100 000 of them, against a reference database that holds only the 100 000 orders
  *   it reads (the same workload; only the size differs), and against 10 orders that the document
  *   cache always holds; the server's memory after each load.
+ * - soak (bench/soak.ts): on servers of their own, create capture on orders that already hold 100
+ *   captures against captures on fresh orders (interleaved with the other scenarios); then, after
+ *   every other scenario, the bytes stored per capture and per Payments session, and
+ *   BENCH_SOAK_ROUNDS (4) rounds of BENCH_SOAK_SECONDS (30) of mixed captures, GET order and Payments
+ *   sessions over BENCH_SOAK_ORDERS (3 000) orders: the last round against the first.
  * - reports: the Settlements reports of a payout of BENCH_REPORT_TRANSACTIONS (100 000) transactions
  *   against one of a hundredth as many, in one SQLite database generated before the server starts:
  *   the CSV on one server, then the PDF on a fresh one, BENCH_REPEATS downloads of each (not
@@ -34,7 +39,8 @@
  * Exit status: 0 when every request answered 2xx (a missed goal is reported, not failed); 1 when a
  * server failed or any response was non-2xx, an error or a timeout.
  *
- * Environment: BENCH_SCENARIOS (base,apis,pg,large,reports), BENCH_DURATION (seconds per run, default 10),
+ * Environment: BENCH_SCENARIOS (base,apis,pg,large,soak,reports), BENCH_SOAK_SECONDS, BENCH_SOAK_ROUNDS,
+ * BENCH_SOAK_ORDERS, BENCH_HISTORY_ORDERS (500), BENCH_DURATION (seconds per run, default 10),
  * BENCH_REPEATS (default 3), BENCH_WARMUP (seconds, default 2), BENCH_CONNECTIONS (default 32),
  * BENCH_LARGE_ORDERS (default 1000000), BENCH_REPORT_TRANSACTIONS (default 100000), BENCH_POSTGRES_URL (default
  * postgres://postgres@127.0.0.1:5432/postgres; the run creates and drops a database there).
@@ -51,6 +57,8 @@ import { DOCUMENT_CACHE_MAX_ENTRIES } from '../src/modules/order-management/oper
 import { apiScenarioKind, apiScenarios } from './api-scenarios.js';
 import { AUTH, MAX_AMOUNT, MERCHANT, orderBody } from './fixtures.js';
 import { generateOrderDatabase } from './large-database.js';
+import { HISTORY_CAPTURES, addCaptures, makeOrders, runSoak } from './soak.js';
+import type { SoakOutcome } from './soak.js';
 import { POSTGRES_URL, createDatabase, postgresUnavailable } from './postgres.js';
 import type { BenchDatabase } from './postgres.js';
 import { generateSettlementDatabase } from './settlement-database.js';
@@ -69,6 +77,11 @@ const DURATION_S = envInt('BENCH_DURATION', 10);
 const REPEATS = envInt('BENCH_REPEATS', 3);
 const WARMUP_S = envInt('BENCH_WARMUP', 2);
 const LARGE_ORDERS = envInt('BENCH_LARGE_ORDERS', 1_000_000);
+const SOAK_SECONDS = envInt('BENCH_SOAK_SECONDS', 30);
+const SOAK_ROUNDS = envInt('BENCH_SOAK_ROUNDS', 4);
+const SOAK_ORDERS = envInt('BENCH_SOAK_ORDERS', 3000);
+/** Orders of the history scenario, each given HISTORY_CAPTURES captures before the runs. */
+const HISTORY_ORDERS = envInt('BENCH_HISTORY_ORDERS', 500);
 /** Transactions of the large payout of the reports group; the reference payout has a hundredth of them. */
 const REPORT_TRANSACTIONS = envInt('BENCH_REPORT_TRANSACTIONS', 100_000);
 const REPORT_REFERENCE = Math.max(1, Math.round(REPORT_TRANSACTIONS / 100));
@@ -83,7 +96,7 @@ const CACHED_ORDERS = 10;
  */
 const READ_ORDERS = 10 * DOCUMENT_CACHE_MAX_ENTRIES;
 
-const GROUPS = ['base', 'apis', 'pg', 'large', 'reports'] as const;
+const GROUPS = ['base', 'apis', 'pg', 'large', 'soak', 'reports'] as const;
 type Group = (typeof GROUPS)[number];
 const SELECTED = ((): Set<Group> => {
   const raw = process.env.BENCH_SCENARIOS;
@@ -111,6 +124,10 @@ const GOALS = {
   apiWriteVsFloor: 0.5,
   /** Each read of the `apis` group against hello. */
   apiReadVsHello: 0.3,
+  /** Create capture on orders holding HISTORY_CAPTURES captures against fresh orders (same server). */
+  historyVsFresh: 0.8,
+  /** The soak's last round against its first. */
+  soakLastVsFirst: 0.9,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -474,6 +491,34 @@ function floorCaptureScenario(server: Child): Scenario {
 }
 
 /**
+ * Create capture of 1 unit rotating over orders that each held HISTORY_CAPTURES captures before
+ * the first run (each run adds its captures to them too).
+ */
+function historyCaptureScenario(server: Child, ids: string[]): Scenario {
+  let next = 0;
+  let made = 0;
+  const scenario: Scenario = {
+    key: 'history',
+    name: `create capture, orders with ≥ ${HISTORY_CAPTURES} captures`,
+    servers: [server],
+    measurements: [],
+    notes: [],
+    prepare: async () => ({
+      url: server.url,
+      headers: { authorization: AUTH, 'content-type': 'application/json' },
+      requests: [{ method: 'POST', body: JSON.stringify({ captured_amount: 1 }), setupRequest: (request) => {
+        made++;
+        return { ...request, path: `/ordermanagement/v1/orders/${ids[next++ % ids.length]}/captures` };
+      } }],
+    }),
+    async after(_measurement, label, last) {
+      if (last) scenario.notes.push(`history: ${ids.length} orders of ${HISTORY_CAPTURES} captures each before the runs, ${made} captures added over the runs (≤ ${HISTORY_CAPTURES + Math.ceil(made / ids.length)} per order at the end; ${label})`);
+    },
+  };
+  return scenario;
+}
+
+/**
  * GET order, rotating over `ids` (in random order) with one cursor across all runs; the warm-up
  * reads every one of them once.
  */
@@ -705,6 +750,7 @@ interface MemoryRow {
 
 interface Outcome {
   scenarios: Scenario[];
+  soak?: SoakOutcome;
   memory: MemoryRow[];
   reports: ReportRow[];
   /** Lines printed under the table (generation times, skipped groups). */
@@ -856,6 +902,17 @@ async function main(): Promise<void> {
         dashboardListScenario('dashboardLarge', `dashboard orders list, ${large} orders`, server('large'), sample('large')),
       );
     }
+    if (SELECTED.has('soak')) {
+      const history = await serve('klarna-local (history)', `sqlite:${path.join(tmp, 'history.sqlite')}`);
+      started.push(history);
+      const startedHistory = performance.now();
+      const ids = await makeOrders(history.url, HISTORY_ORDERS);
+      await addCaptures(history.url, ids, HISTORY_CAPTURES, CONNECTIONS);
+      const line = `history: ${grouped(HISTORY_ORDERS)} orders given ${HISTORY_CAPTURES} captures each in ${((performance.now() - startedHistory) / 1000).toFixed(1)} s (klarna-local ${history.url})`;
+      console.log(line);
+      outcome.notes.push(line);
+      scenarios.push(captureScenario('historyFresh', 'create capture, fresh orders (history server)', history, 'fresh orders on the history server'), historyCaptureScenario(history, ids));
+    }
     const [one, two] = pgDatabases;
     if (one && two) {
       const single = await serve('klarna-local (PostgreSQL, 1 process)', one.url);
@@ -887,6 +944,25 @@ async function main(): Promise<void> {
     for (let repeat = 1; repeat <= REPEATS; repeat++) {
       for (const scenario of scenarios) scenario.measurements.push(await measure(scenario, DURATION_S, `run ${repeat}`, repeat === REPEATS));
     }
+    if (SELECTED.has('soak')) {
+      const file = path.join(tmp, 'soak.sqlite');
+      const server = await serve('klarna-local (soak)', `sqlite:${file}`);
+      try {
+        console.log(`\nsoak: klarna-local ${server.url} (SQLite ${file}), alone`);
+        outcome.soak = await runSoak({ url: server.url, pid: server.process.pid }, file, {
+          orders: SOAK_ORDERS,
+          rounds: SOAK_ROUNDS,
+          seconds: SOAK_SECONDS,
+          sample: 3000,
+          connections: CONNECTIONS,
+          log: (l) => console.log(l),
+        });
+        problems.push(...outcome.soak.problems);
+        if (exited(server)) problems.push(`${server.name} died during the soak:\n${server.tail()}`);
+      } finally {
+        await server.stop();
+      }
+    }
     // The reports' servers start now and run alone (the others are still paused).
     if (settlements) {
       console.log(`\nreports: ${REPEATS} downloads each, one at a time, on a fresh server per format (SQLite ${settlements.file})`);
@@ -917,7 +993,7 @@ interface Row {
   goal: string;
 }
 
-function report({ scenarios, memory, reports, notes }: Outcome): void {
+function report({ scenarios, memory, reports, notes, soak }: Outcome): void {
   const byKey = new Map(scenarios.map((s) => [s.key, s]));
   const rpsOf = (key: string): number => {
     const scenario = byKey.get(key);
@@ -961,6 +1037,12 @@ function report({ scenarios, memory, reports, notes }: Outcome): void {
       }
       case 'pg2':
         return `2/1 processes ${ratio('pg2', 'pg1').toFixed(2)}×`;
+      case 'historyFresh':
+        return 'reference for the history row';
+      case 'history': {
+        const r = ratio('history', 'historyFresh');
+        return `${r.toFixed(2)}× fresh orders, ≥ ${GOALS.historyVsFresh}× ${passFail(r >= GOALS.historyVsFresh)}`;
+      }
       default: {
         const kind = apiScenarioKind(scenario.key);
         if (kind === 'write') {
@@ -1044,6 +1126,33 @@ function report({ scenarios, memory, reports, notes }: Outcome): void {
     printTable(reportHeader, reports.map(reportCells), reportNumeric);
   }
 
+  const soakHeader = ['soak round', 'requests/s', 'p50 ms', 'p99 ms', 'vs round 1', 'database MiB', 'WAL MiB', 'RSS MiB', 'anonymous MiB', 'goal'];
+  const soakNumeric = new Set([1, 2, 3, 4, 5, 6, 7, 8]);
+  const soakCells = (row: SoakOutcome['rounds'][number], first: number, last: boolean) => {
+    const r = row.rps / first;
+    return [
+      `round ${row.round}`,
+      row.rps.toFixed(0),
+      fmt(row.p50),
+      fmt(row.p99),
+      `${r.toFixed(2)}×`,
+      row.databaseMiB.toFixed(0),
+      row.walMiB.toFixed(0),
+      mib(row.rssMiB),
+      mib(row.anonMiB),
+      last && row.round > 1 ? `≥ ${GOALS.soakLastVsFirst}× round 1 ${passFail(r >= GOALS.soakLastVsFirst)}` : '',
+    ];
+  };
+  const soakBody = soak ? soak.rounds.map((row, i) => soakCells(row, soak.rounds[0]?.rps ?? NaN, i === soak.rounds.length - 1)) : [];
+  const soakNote = soak
+    ? `bytes stored: ${Math.round(soak.bytesPerCapture)} per capture, ${Math.round(soak.bytesPerSession)} per Payments session (each with its settlement rows, e-mail and API call log); ${grouped(soak.orders)} orders, rounds of ${soak.seconds} s`
+    : '';
+  if (soak) {
+    console.log(`\nSoak (${soak.rounds.length} rounds of mixed captures, GET order and Payments sessions, ${CONNECTIONS} connections):\n`);
+    printTable(soakHeader, soakBody, soakNumeric);
+    console.log(`  ${soakNote}`);
+  }
+
   console.log('\nMarkdown (for docs/benchmarks.md):\n');
   if (rows.length > 0) printMarkdown(header, rows.map(cells));
   if (memory.length > 0) {
@@ -1053,6 +1162,11 @@ function report({ scenarios, memory, reports, notes }: Outcome): void {
   if (reports.length > 0) {
     console.log('');
     printMarkdown(reportHeader, reports.map(reportCells), reportNumeric);
+  }
+  if (soak) {
+    console.log('');
+    printMarkdown(soakHeader, soakBody, soakNumeric);
+    console.log(`\n${soakNote}`);
   }
   console.log(`\n${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}; medians of ${REPEATS} runs × ${DURATION_S} s at ${CONNECTIONS} connections.`);
 }

@@ -112,9 +112,9 @@ export interface OrderDocumentRow {
   expires_at: number;
   /** The order without captures and refunds: UTF-8 bytes (SQLite) or text (PostgreSQL). */
   document: Buffer | string;
-  /** The capture documents joined with commas, oldest first. */
-  captures: string;
-  refunds: string;
+  /** The capture documents joined with commas, oldest first (bytes or text, as `document`). */
+  captures: Buffer | string;
+  refunds: Buffer | string;
   clock_offset: number | null;
 }
 
@@ -126,6 +126,18 @@ export interface OrderDocumentRow {
 const orderDocumentSql = (documentColumn: string) =>
   `select status, expires_at, ${documentColumn}, capture_count, (select c.offset_ms + m.clock_offset_ms from sandbox_clock c, merchants m where c.id = 1 and m.merchant_id = orders.merchant_id) as clock_offset ` +
   'from orders where order_id = ? and merchant_id = ?';
+/**
+ * An order's captures and refunds, each list joined by the database into one value (one row, one
+ * value to convert, however many captures the order has).
+ */
+const LISTS_SQL: Record<Db['dialect'], string> = {
+  sqlite:
+    "select (select cast(group_concat(document, ',') as blob) from (select document from captures where order_id = ? order by seq)) as captures, " +
+    "(select cast(group_concat(document, ',') as blob) from (select document from refunds where order_id = ? order by refunded_at, refund_id)) as refunds",
+  postgres:
+    "select (select string_agg(document, ',' order by seq) from captures where order_id = ?) as captures, " +
+    "(select string_agg(document, ',' order by refunded_at, refund_id) from refunds where order_id = ?) as refunds",
+};
 const ORDER_DOCUMENT_SQL: Record<Db['dialect'], string> = {
   sqlite: orderDocumentSql('cast(document as blob) as document'),
   postgres: orderDocumentSql('document'),
@@ -141,25 +153,29 @@ export async function loadOrderDocument(sql: Sql, dialect: Db['dialect'], mercha
     [orderId, merchantId],
   );
   if (!row) return undefined;
-  let captures = '';
-  let refunds = '';
+  let captures: Buffer | string = '';
+  let refunds: Buffer | string = '';
   if (row.capture_count > 0) {
-    captures = (await sql.all<{ document: string }>('select document from captures where order_id = ? order by seq', [orderId])).map((c) => c.document).join(',');
-    refunds = (await sql.all<{ document: string }>('select document from refunds where order_id = ? order by refunded_at, refund_id', [orderId])).map((r) => r.document).join(',');
+    const lists = await sql.get<{ captures: Buffer | string | null; refunds: Buffer | string | null }>(LISTS_SQL[dialect], [orderId, orderId]);
+    captures = lists?.captures ?? '';
+    refunds = lists?.refunds ?? '';
   }
   return { status: row.status, expires_at: row.expires_at, document: row.document, clock_offset: row.clock_offset, captures, refunds };
 }
 
 const NO_CAPTURES_OR_REFUNDS = Buffer.from(',"captures":[],"refunds":[]}');
+const CAPTURES_OPEN = Buffer.from(',"captures":[');
+const REFUNDS_OPEN = Buffer.from('],"refunds":[');
+const LISTS_CLOSE = Buffer.from(']}');
+const bytes = (value: Buffer | string): Buffer => (typeof value === 'string' ? Buffer.from(value) : value);
 
 /** Joins the stored documents into the JSON bytes of the whole order. */
 export function assembleOrderDocument(row: OrderDocumentRow): Buffer {
   const { document } = row;
-  if (typeof document === 'string') return Buffer.from(`${document.slice(0, -1)},"captures":[${row.captures}],"refunds":[${row.refunds}]}`);
   // The stored document is one JSON object: everything but its closing brace, then the lists.
-  const head = document.subarray(0, document.length - 1);
-  if (row.captures === '' && row.refunds === '') return Buffer.concat([head, NO_CAPTURES_OR_REFUNDS]);
-  return Buffer.concat([head, Buffer.from(`,"captures":[${row.captures}],"refunds":[${row.refunds}]}`)]);
+  const head = typeof document === 'string' ? Buffer.from(document.slice(0, -1)) : document.subarray(0, document.length - 1);
+  if (row.captures.length === 0 && row.refunds.length === 0) return Buffer.concat([head, NO_CAPTURES_OR_REFUNDS]);
+  return Buffer.concat([head, CAPTURES_OPEN, bytes(row.captures), REFUNDS_OPEN, bytes(row.refunds), LISTS_CLOSE]);
 }
 
 export async function insertOrder(sql: Sql, order: OrderRecord): Promise<void> {

@@ -9,6 +9,8 @@ import { assembleOrderDocument, loadOrder, loadOrderDocument } from '../order.re
 import type { CaptureResponse, OrderResponse, RefundResponse } from '../schemas.js';
 
 export const DOCUMENT_CACHE_MAX_ENTRIES = 10_000;
+/** And at most this many bytes of documents: an order with many captures answers tens of KB. */
+export const DOCUMENT_CACHE_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * Stored order documents of this process, exact: on SQLite every read first asks whether anything
@@ -25,6 +27,7 @@ export interface StoredOrder {
 
 export class OrderDocumentCache {
   private readonly orders = new Map<string, StoredOrder>();
+  private bytes = 0;
   private version: number | undefined;
 
   constructor(private readonly db: Db) {}
@@ -33,7 +36,7 @@ export class OrderDocumentCache {
     const version = this.db.dataVersion();
     if (version === undefined) return this.fetch(merchantId, orderId);
     if (version !== this.version) {
-      this.orders.clear();
+      this.clear();
       this.version = version;
     }
     const key = `${merchantId} ${orderId}`;
@@ -41,10 +44,16 @@ export class OrderDocumentCache {
     if (hit) return hit;
     const stored = await this.fetch(merchantId, orderId);
     if (stored) {
-      if (this.orders.size >= DOCUMENT_CACHE_MAX_ENTRIES) this.orders.clear();
+      if (this.orders.size >= DOCUMENT_CACHE_MAX_ENTRIES || this.bytes + stored.body.length > DOCUMENT_CACHE_MAX_BYTES) this.clear();
       this.orders.set(key, stored);
+      this.bytes += stored.body.length;
     }
     return stored;
+  }
+
+  private clear(): void {
+    this.orders.clear();
+    this.bytes = 0;
   }
 
   private async fetch(merchantId: string, orderId: string): Promise<StoredOrder | undefined> {
