@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import type { Db } from './db/database.js';
 import type { Sql } from './db/sql.js';
-import { newId } from './ids.js';
+import { newSequentialId } from './ids.js';
 
 export type MessageChannel = 'email' | 'sms';
 
@@ -39,7 +39,7 @@ export interface MessageView {
 }
 
 export async function recordMessage(sql: Sql, message: NewMessage): Promise<string> {
-  const id = newId();
+  const id = newSequentialId();
   await sql.run(
     'insert into messages (message_id, merchant_id, kind, channel, recipient, subject, body, links, order_id, session_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     [id, message.merchant_id, message.kind, message.channel, message.recipient, message.subject, message.body, JSON.stringify(message.links), message.order_id ?? null, message.session_id ?? null, message.created_at],

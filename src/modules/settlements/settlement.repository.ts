@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Sql, SqlParam } from '../../platform/db/sql.js';
-import { newId } from '../../platform/ids.js';
+import { newSequentialId } from '../../platform/ids.js';
 import type { Booking, Totals, TypeSum } from './settlement.js';
 import type { SettlementDisputesTable, SettlementPayoutsTable, SettlementTransactionsTable } from './tables.js';
 import { inGroup } from '../../platform/clock.js';
@@ -55,7 +55,7 @@ export async function insertBookings(sql: Sql, merchantId: string, bookings: rea
   if (bookings.length === 0) return;
   const params: SqlParam[] = [];
   for (const b of bookings) {
-    const row: Record<(typeof BOOKING_COLUMNS)[number], SqlParam> = { ...b, transaction_id: newId(), merchant_id: merchantId };
+    const row: Record<(typeof BOOKING_COLUMNS)[number], SqlParam> = { ...b, transaction_id: newSequentialId(), merchant_id: merchantId };
     for (const column of BOOKING_COLUMNS) params.push(row[column]);
   }
   await sql.run(insertText(bookings.length), params);
