@@ -14,6 +14,11 @@ export interface Fact {
   readonly now: number;
   /** What the announcing module tells about it (its facts.ts names the shape of each type). */
   readonly data?: unknown;
+  /**
+   * The merchant's settings (their stored JSON) as the announcing transaction read them, when it
+   * did: a reaction that needs them reads them from here instead of asking the database again.
+   */
+  readonly settingsJson?: string;
 }
 
 /** A rule one module adds to another's writes: runs in the announcing transaction. */

@@ -10,14 +10,18 @@ import { MS_PER_DAY } from '../../platform/clock.js';
 import { CAPTURE_DUE_DATE_EXTENDED, ORDER_CAPTURED, ORDER_REFUNDED } from '../order-management/facts.js';
 import type { CapturedFact, DueDateExtendedFact, RefundedFact } from '../order-management/facts.js';
 import { openDispute, testDataDisputeReason } from './disputes.js';
-import { readSettingsIn } from '../merchants/merchant.js';
+import { parseSettings, readSettingsIn } from '../merchants/merchant.js';
+import type { Sql } from '../../platform/db/sql.js';
 import { book } from './ledger.js';
 import { bookCapture, bookDueDateExtension, bookRefund } from './settlement.js';
 import { percentageFeesLeft } from './settlement.repository.js';
 
+/** The merchant's settings as the write's transaction read them (read now when it did not). */
+const settingsOf = (sql: Sql, fact: Fact) => (fact.settingsJson !== undefined ? Promise.resolve(parseSettings(fact.settingsJson)) : readSettingsIn(sql, fact.merchantId));
+
 const onCapture: Reaction = async (sql, fact: Fact) => {
   const event = fact.data as CapturedFact;
-  const settings = await readSettingsIn(sql, fact.merchantId);
+  const settings = await settingsOf(sql, fact);
   await book(sql, fact.merchantId, settings, bookCapture(event, settings), fact.now);
   const reason = testDataDisputeReason(event.order.email);
   if (reason) {
@@ -36,14 +40,14 @@ const onCapture: Reaction = async (sql, fact: Fact) => {
 
 const onRefund: Reaction = async (sql, fact: Fact) => {
   const event = fact.data as RefundedFact;
-  const settings = await readSettingsIn(sql, fact.merchantId);
+  const settings = await settingsOf(sql, fact);
   const feesLeft = await percentageFeesLeft(sql, fact.merchantId, event.order.order_id);
   await book(sql, fact.merchantId, settings, bookRefund(event, settings, feesLeft), fact.now);
 };
 
 const onDueDateExtended: Reaction = async (sql, fact: Fact) => {
   const event = fact.data as DueDateExtendedFact;
-  const settings = await readSettingsIn(sql, fact.merchantId);
+  const settings = await settingsOf(sql, fact);
   await book(sql, fact.merchantId, settings, bookDueDateExtension(event, settings), fact.now);
 };
 

@@ -84,7 +84,7 @@ export function writePipeline<Settings, Extra extends object = object>(
       { merchantId: write.merchantId, idempotencyKey: write.idempotencyKey, correlationId: write.correlationId, replayErrors: (json) => reader.replaysErrors(reader.parse(json)) },
       ({ sql, now, settingsJson }) => {
         const merchantId = write.merchantId;
-        const announce = (type: string, subjectId: string, data?: unknown) => reactions.announce(sql, { type, merchantId, subjectId, now, data });
+        const announce = (type: string, subjectId: string, data?: unknown) => reactions.announce(sql, { type, merchantId, subjectId, now, data, settingsJson });
         return operation({ ...extra, db, sql, now, merchantId, settings: reader.parse(settingsJson), publicUrl: config.publicUrl, announce });
       },
     );
