@@ -1,8 +1,10 @@
 /**
  * Queries for orders, captures and refunds, in plain SQL on the hot-path layer (platform/db/sql.ts).
- * JSON columns are parsed here, at the edge. Every order, capture and refund row also holds its
- * `document`: itself as Order Management answers it, rewritten whenever the row changes, so a GET is
- * one statement that joins stored JSON text without parsing or serialising it.
+ * JSON columns are parsed here, at the edge. Every capture and refund row also holds its `document`:
+ * itself as Order Management answers it, rewritten whenever the row changes. An order row holds the
+ * rest of its answer after the keys that captures and refunds change (status and amounts, rendered
+ * from the row's columns on every read): a capture rewrites a few columns, not the order's document.
+ * A GET joins stored JSON text without parsing or serialising it.
  */
 import { sql } from 'kysely';
 import type { Db, Executor } from '../../platform/db/database.js';
@@ -10,6 +12,7 @@ import type { Sql, SqlParam } from '../../platform/db/sql.js';
 import type { CapturesTable, OrdersTable, RefundsTable } from './tables.js';
 import type { CaptureRecord, FraudDecision, FraudStatus, OrderAggregate, OrderRecord, OrderStatus, RefundRecord } from './order.js';
 import { presentCapture, presentOrderCore, presentRefund } from './schemas.js';
+import { isOpenStatus } from './order.js';
 import { ownedRowLoader } from '../../platform/db/owned-rows.js';
 import type { ClockGroup } from '../../platform/clock.js';
 
@@ -107,10 +110,63 @@ export async function loadOrder(db: Db, sql: Sql, merchantId: string, orderId: s
   return { ...order, captures, refunds };
 }
 
-export interface OrderDocumentRow {
+/** The columns the first keys of an order's answer are rendered from. */
+export interface OrderHead {
+  order_id: string;
   status: string;
+  fraud_status: string;
+  order_amount: number;
+  original_order_amount: number;
+  captured_amount: number;
+  refunded_amount: number;
+}
+
+/**
+ * The first keys of the order's answer, in the order Order Management answers them, without the
+ * closing brace: `{"order_id":…,"status":…,…,"remaining_authorized_amount":…`.
+ */
+export function renderOrderHead(head: OrderHead, status: OrderStatus): string {
+  const remaining = isOpenStatus(status) ? head.order_amount - head.captured_amount : 0;
+  return (
+    `{"order_id":${JSON.stringify(head.order_id)},"status":${JSON.stringify(status)},"fraud_status":${JSON.stringify(head.fraud_status)},` +
+    `"order_amount":${head.order_amount},"original_order_amount":${head.original_order_amount},"captured_amount":${head.captured_amount},` +
+    `"refunded_amount":${head.refunded_amount},"remaining_authorized_amount":${remaining}`
+  );
+}
+
+/** What an order row stores as its document: its answer after the head's keys, without captures and refunds. */
+export function orderDocumentTail(order: OrderRecord, now: number): string {
+  const {
+    order_id: _orderId,
+    status: _status,
+    fraud_status: _fraudStatus,
+    order_amount: _orderAmount,
+    original_order_amount: _originalOrderAmount,
+    captured_amount: _capturedAmount,
+    refunded_amount: _refundedAmount,
+    remaining_authorized_amount: _remaining,
+    ...tail
+  } = presentOrderCore(order, now);
+  return JSON.stringify(tail);
+}
+
+/** Before this layout an order row stored its whole answer (snapshots of older schemas still hold such rows). */
+const WHOLE_DOCUMENT_START = '{"order_id":';
+
+function tailOf(document: Buffer | string): Buffer {
+  if (typeof document === 'string') return document.startsWith(WHOLE_DOCUMENT_START) ? wholeToTail(document) : Buffer.from(document);
+  return document.subarray(0, WHOLE_DOCUMENT_START.length).toString('latin1') === WHOLE_DOCUMENT_START ? wholeToTail(document.toString('utf8')) : document;
+}
+
+function wholeToTail(text: string): Buffer {
+  const whole = JSON.parse(text) as Record<string, unknown>;
+  for (const key of ['order_id', 'status', 'fraud_status', 'order_amount', 'original_order_amount', 'captured_amount', 'refunded_amount', 'remaining_authorized_amount']) delete whole[key];
+  return Buffer.from(JSON.stringify(whole));
+}
+
+export interface OrderDocumentRow extends OrderHead {
   expires_at: number;
-  /** The order without captures and refunds: UTF-8 bytes (SQLite) or text (PostgreSQL). */
+  /** The order's stored tail (orderDocumentTail): UTF-8 bytes (SQLite) or text (PostgreSQL). */
   document: Buffer | string;
   /** The capture documents joined with commas, oldest first (bytes or text, as `document`). */
   captures: Buffer | string;
@@ -119,12 +175,13 @@ export interface OrderDocumentRow {
 }
 
 /**
- * The order document as SQLite stores it, read as bytes: the answer is bytes too, so the text is
- * neither decoded into a JavaScript string nor encoded back (on PostgreSQL a text-to-bytes cast
- * would interpret backslashes, so the text is read as text there).
+ * The order row as SQLite stores it, its document read as bytes: the answer is bytes too, so the
+ * text is neither decoded into a JavaScript string nor encoded back (on PostgreSQL a text-to-bytes
+ * cast would interpret backslashes, so the text is read as text there).
  */
 const orderDocumentSql = (documentColumn: string) =>
-  `select status, expires_at, ${documentColumn}, capture_count, (select c.offset_ms + m.clock_offset_ms from sandbox_clock c, merchants m where c.id = 1 and m.merchant_id = orders.merchant_id) as clock_offset ` +
+  `select order_id, status, fraud_status, order_amount, original_order_amount, captured_amount, refunded_amount, expires_at, ${documentColumn}, capture_count, ` +
+  '(select c.offset_ms + m.clock_offset_ms from sandbox_clock c, merchants m where c.id = 1 and m.merchant_id = orders.merchant_id) as clock_offset ' +
   'from orders where order_id = ? and merchant_id = ?';
 /**
  * An order's captures and refunds, each list joined by the database into one value (one row, one
@@ -144,14 +201,11 @@ const ORDER_DOCUMENT_SQL: Record<Db['dialect'], string> = {
 };
 
 /**
- * The read path: the stored documents, the status and the merchant's sandbox clock offset. An order without
- * captures has no refunds either, so the common read is a single statement.
+ * The read path: the order's columns and stored document, and the merchant's sandbox clock offset.
+ * An order without captures has no refunds either, so the common read is a single statement.
  */
 export async function loadOrderDocument(sql: Sql, dialect: Db['dialect'], merchantId: string, orderId: string): Promise<OrderDocumentRow | undefined> {
-  const row = await sql.get<{ status: string; expires_at: number; document: Buffer | string; capture_count: number; clock_offset: number | null }>(
-    ORDER_DOCUMENT_SQL[dialect],
-    [orderId, merchantId],
-  );
+  const row = await sql.get<OrderHead & { expires_at: number; document: Buffer | string; capture_count: number; clock_offset: number | null }>(ORDER_DOCUMENT_SQL[dialect], [orderId, merchantId]);
   if (!row) return undefined;
   let captures: Buffer | string = '';
   let refunds: Buffer | string = '';
@@ -160,26 +214,31 @@ export async function loadOrderDocument(sql: Sql, dialect: Db['dialect'], mercha
     captures = lists?.captures ?? '';
     refunds = lists?.refunds ?? '';
   }
-  return { status: row.status, expires_at: row.expires_at, document: row.document, clock_offset: row.clock_offset, captures, refunds };
+  const { capture_count: _count, ...rest } = row;
+  return { ...rest, captures, refunds };
 }
 
+const COMMA = Buffer.from(',');
 const NO_CAPTURES_OR_REFUNDS = Buffer.from(',"captures":[],"refunds":[]}');
 const CAPTURES_OPEN = Buffer.from(',"captures":[');
 const REFUNDS_OPEN = Buffer.from('],"refunds":[');
 const LISTS_CLOSE = Buffer.from(']}');
 const bytes = (value: Buffer | string): Buffer => (typeof value === 'string' ? Buffer.from(value) : value);
 
-/** Joins the stored documents into the JSON bytes of the whole order. */
-export function assembleOrderDocument(row: OrderDocumentRow): Buffer {
-  const { document } = row;
-  // The stored document is one JSON object: everything but its closing brace, then the lists.
-  const head = typeof document === 'string' ? Buffer.from(document.slice(0, -1)) : document.subarray(0, document.length - 1);
-  if (row.captures.length === 0 && row.refunds.length === 0) return Buffer.concat([head, NO_CAPTURES_OR_REFUNDS]);
-  return Buffer.concat([head, CAPTURES_OPEN, bytes(row.captures), REFUNDS_OPEN, bytes(row.refunds), LISTS_CLOSE]);
+/** The JSON bytes of the whole order: the head rendered with `status`, the stored tail, the lists. */
+export function assembleOrderDocument(row: OrderDocumentRow, status: OrderStatus): Buffer {
+  const tail = tailOf(row.document);
+  // The tail is one JSON object: its members go after the head's.
+  const members = tail.subarray(1, tail.length - 1);
+  const parts: Buffer[] = [Buffer.from(renderOrderHead(row, status))];
+  if (members.length > 0) parts.push(COMMA, members);
+  if (row.captures.length === 0 && row.refunds.length === 0) parts.push(NO_CAPTURES_OR_REFUNDS);
+  else parts.push(CAPTURES_OPEN, bytes(row.captures), REFUNDS_OPEN, bytes(row.refunds), LISTS_CLOSE);
+  return Buffer.concat(parts);
 }
 
 export async function insertOrder(sql: Sql, order: OrderRecord): Promise<void> {
-  const document = JSON.stringify(presentOrderCore(order, order.created_at));
+  const document = orderDocumentTail(order, order.created_at);
   const values: SqlParam[] = [
     order.order_id,
     order.merchant_id,
@@ -236,22 +295,32 @@ export interface OrderChange {
 }
 
 const JSON_CHANGES = new Set(['order_lines', 'shipping_address', 'shipping_info']);
+/** Changes that leave the stored document as it is: they are columns the head is rendered from, or not in the answer. */
+const HEAD_OR_HIDDEN = new Set(['status', 'fraud_status', 'order_amount', 'captured_amount', 'refunded_amount', 'capture_count', 'acknowledged_at', 'fraud_decision', 'fraud_decision_at']);
 
 /**
- * Applies a named change to the order (the record passed in is updated too) and rewrites the row's
- * columns and stored document in one statement.
+ * Applies a named change to the order (the record passed in is updated too) and writes the changed
+ * columns in one statement; the stored document only when the change reaches past the head (a
+ * capture, a refund, a status change never does).
  */
 export async function updateOrder(sql: Sql, order: OrderRecord, change: OrderChange, now: number): Promise<void> {
   const columns: string[] = [];
   const values: SqlParam[] = [];
+  let tailChanged = false;
   for (const [column, value] of Object.entries(change)) {
     if (value === undefined) continue;
     columns.push(`${column} = ?`);
     values.push(JSON_CHANGES.has(column) ? json(value) : (value as SqlParam));
+    if (!HEAD_OR_HIDDEN.has(column)) tailChanged = true;
   }
   Object.assign(order, change);
-  columns.push('updated_at = ?', 'document = ?');
-  values.push(now, JSON.stringify(presentOrderCore(order, now)), order.order_id);
+  columns.push('updated_at = ?');
+  values.push(now);
+  if (tailChanged) {
+    columns.push('document = ?');
+    values.push(orderDocumentTail(order, now));
+  }
+  values.push(order.order_id);
   await sql.run(`update orders set ${columns.join(', ')} where order_id = ?`, values);
 }
 
@@ -324,8 +393,8 @@ export async function insertRefund(sql: Sql, orderId: string, merchantId: string
 }
 
 /**
- * Marks every open order whose authorization has run out as EXPIRED; returns how many. Their stored
- * documents still say the old status: reads patch it (see `readOrderDocument`).
+ * Marks every open order whose authorization has run out as EXPIRED; returns how many. The status
+ * and amounts of an order's answer are rendered from these columns, so the stored documents stay.
  */
 export async function expireDueOrders(executor: Executor, group: ClockGroup): Promise<number> {
   const result = await expireDueOrdersQuery(executor, group).executeTakeFirst();

@@ -56,8 +56,7 @@ export function registerOrderManagementRoutes(app: App, deps: ModuleDeps): void 
   // The hot read: the stored document goes out as it is, without parsing or serialising.
   app.get(`${BASE}`, { schema: { params: OrderParams } }, async (request, reply) => {
     const document = await readOrderDocument(documents, clock, merchantOf(request).merchant_id, request.params.order_id);
-    const body = Buffer.isBuffer(document) ? document : JSON.stringify(document);
-    return reply.type('application/json; charset=utf-8').serializer(passThrough).send(body);
+    return reply.type('application/json; charset=utf-8').serializer(passThrough).send(document);
   });
 
   app.post(`${BASE}/acknowledge`, { schema: { params: OrderParams } }, (request, reply) =>

@@ -6,6 +6,7 @@ import { noSuchCapture, noSuchOrder, notAllowed, refundNotFound } from '../error
 import type { CaptureRecord, OrderAggregate, OrderStatus } from '../order.js';
 import { dueDateOptions, effectiveStatus } from '../order.js';
 import { assembleOrderDocument, loadOrder, loadOrderDocument } from '../order.repository.js';
+import type { OrderDocumentRow } from '../order.repository.js';
 import type { CaptureResponse, OrderResponse, RefundResponse } from '../schemas.js';
 
 export const DOCUMENT_CACHE_MAX_ENTRIES = 10_000;
@@ -21,6 +22,7 @@ export interface StoredOrder {
   status: OrderStatus;
   expires_at: number;
   clock_offset: number;
+  row: OrderDocumentRow;
   /** The whole order as JSON, encoded once. */
   body: Buffer;
 }
@@ -59,31 +61,27 @@ export class OrderDocumentCache {
   private async fetch(merchantId: string, orderId: string): Promise<StoredOrder | undefined> {
     const row = await loadOrderDocument(this.db.read, this.db.dialect, merchantId, orderId);
     if (!row) return undefined;
-    return {
-      status: row.status as OrderStatus,
-      expires_at: row.expires_at,
-      clock_offset: row.clock_offset ?? 0,
-      body: assembleOrderDocument(row),
-    };
+    const status = row.status as OrderStatus;
+    return { status, expires_at: row.expires_at, clock_offset: row.clock_offset ?? 0, row, body: assembleOrderDocument(row, status) };
   }
 }
 
 /**
- * The order as GET answers it: the stored document, as JSON text when it is current (the common
- * case: no parsing, no serialising), or patched when the authorization ran out since it was written.
+ * The order as GET answers it: the stored document with its head rendered from the row (the common
+ * case: no parsing, no serialising); rendered again with EXPIRED when the authorization ran out
+ * since the row was written.
  */
-export async function readOrderDocument(cache: OrderDocumentCache, clock: Clock, merchantId: string, orderId: string): Promise<Buffer | OrderResponse> {
+export async function readOrderDocument(cache: OrderDocumentCache, clock: Clock, merchantId: string, orderId: string): Promise<Buffer> {
   const stored = await cache.load(merchantId, orderId);
   if (!stored) throw noSuchOrder(orderId);
   const now = clock.wallClock() + stored.clock_offset;
-  if (effectiveStatus(stored, now) !== 'EXPIRED') return stored.body;
-  const order = JSON.parse(stored.body.toString('utf8')) as OrderResponse;
-  return { ...order, status: 'EXPIRED', remaining_authorized_amount: 0 };
+  const status = effectiveStatus(stored, now);
+  return status === stored.status ? stored.body : assembleOrderDocument(stored.row, status);
 }
 
 export async function readOrderResponse(cache: OrderDocumentCache, clock: Clock, merchantId: string, orderId: string): Promise<OrderResponse> {
   const document = await readOrderDocument(cache, clock, merchantId, orderId);
-  return Buffer.isBuffer(document) ? (JSON.parse(document.toString('utf8')) as OrderResponse) : document;
+  return JSON.parse(document.toString('utf8')) as OrderResponse;
 }
 
 /** The order from its rows (for answers that need more than the document holds). */
