@@ -79,6 +79,46 @@ describe('SQLite WAL checkpoints', () => {
   });
 });
 
+describe('SQLite reads (db.read)', () => {
+  let database: TestDatabase;
+  let db: Db;
+  before(async () => {
+    database = await createTestDatabase('sqlite');
+    db = openDatabase(database.url);
+    await migrateToLatest(db);
+    await sql`create table scratch (id integer primary key, payload text not null)`.execute(db.kysely);
+  });
+  after(async () => {
+    await db.close();
+    await database.drop();
+  });
+
+  it('see every commit, and never what an open write transaction has not committed', async () => {
+    await db.transaction((s) => s.run("insert into scratch (id, payload) values (1, 'committed')"));
+    assert.deepEqual(await db.read.all('select id, payload from scratch'), [{ id: 1, payload: 'committed' }]);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inside!: () => void;
+    const entered = new Promise<void>((resolve) => (inside = resolve));
+    const write = db.transaction(async (s) => {
+      await s.run("insert into scratch (id, payload) values (2, 'pending')");
+      inside();
+      await held;
+    });
+    await entered;
+    // The write connection holds a transaction: the read goes to the read connection, which sees only row 1.
+    assert.deepEqual(await db.read.all('select id from scratch order by id'), [{ id: 1 }]);
+    release();
+    await write;
+    assert.deepEqual(await db.read.all('select id from scratch order by id'), [{ id: 1 }, { id: 2 }]);
+  });
+
+  it('refuse to write', async () => {
+    await assert.rejects(db.read.run("insert into scratch (id, payload) values (3, 'x')"), /does not write/);
+    assert.equal((await db.read.get<{ n: number }>('select count(*) as n from scratch where id = 3'))?.n, 0);
+  });
+});
+
 describe('what a capture stores (SQLite)', () => {
   let t: TestApp;
   before(async () => {

@@ -7,7 +7,7 @@ import type { DatabaseIntrospector, DatabaseMetadata, SchemaMetadata, TableMetad
 import type { DatabaseConnection, Driver, Migration, MigrationProvider, QueryResult, Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
-import { Mutex, PgSql, SqliteSql } from './sql.js';
+import { Mutex, PgSql, SqliteReadSql, SqliteSql } from './sql.js';
 import { GroupCommitter } from './group-commit.js';
 import { startCheckpointer } from './checkpointer.js';
 import type { Sql } from './sql.js';
@@ -203,7 +203,7 @@ function openSqliteDatabase(file: string): Db {
   return {
     kysely,
     dialect: 'sqlite',
-    read: readerConnection ? new SqliteSql(readerConnection) : writer,
+    read: readerConnection ? new SqliteReadSql(writer, writerConnection, new SqliteSql(readerConnection)) : writer,
     forUpdate: '',
     dataVersion: dataVersion ? () => dataVersion.get() as number : () => undefined,
     transaction: (fn) => committer.run(fn),

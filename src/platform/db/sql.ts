@@ -53,6 +53,43 @@ export class SqliteSql implements Sql {
   }
 }
 
+/**
+ * Reads for a process that has one SQLite write connection and one read connection. SQLite drops a
+ * connection's page cache, and its memory map, whenever another connection has committed since its
+ * last read: with every read on the read connection, each commit of the writer (the API call log
+ * alone commits five times a second) sent the next reads back to re-fetching every B-tree page. The
+ * write connection never loses its cache to its own commits, so a read goes there whenever it holds
+ * no transaction (statements are synchronous: nothing else runs on it meanwhile), and to the read
+ * connection while a write transaction is open.
+ */
+export class SqliteReadSql implements Sql {
+  constructor(
+    private readonly writer: SqliteSql,
+    private readonly writerConnection: SqliteDatabase.Database,
+    private readonly reader: SqliteSql,
+  ) {}
+
+  private pick(): SqliteSql {
+    return this.writerConnection.inTransaction ? this.reader : this.writer;
+  }
+
+  all<T>(text: string, params?: readonly SqlParam[]): Promise<T[]> {
+    return this.pick().all<T>(text, params);
+  }
+
+  get<T>(text: string, params?: readonly SqlParam[]): Promise<T | undefined> {
+    return this.pick().get<T>(text, params);
+  }
+
+  run(): Promise<number> {
+    return Promise.reject(new Error('db.read does not write'));
+  }
+
+  exec(): Promise<void> {
+    return Promise.reject(new Error('db.read does not write'));
+  }
+}
+
 interface PgText {
   name: string;
   text: string;
