@@ -57,7 +57,7 @@ import { DOCUMENT_CACHE_MAX_ENTRIES } from '../src/modules/order-management/oper
 import { apiScenarioKind, apiScenarios } from './api-scenarios.js';
 import { AUTH, MAX_AMOUNT, MERCHANT, orderBody } from './fixtures.js';
 import { generateOrderDatabase } from './large-database.js';
-import { HISTORY_CAPTURES, addCaptures, makeOrders, runSoak } from './soak.js';
+import { HISTORY_CAPTURES, addCaptures, runSoak } from './soak.js';
 import type { SoakOutcome } from './soak.js';
 import { POSTGRES_URL, createDatabase, postgresUnavailable } from './postgres.js';
 import type { BenchDatabase } from './postgres.js';
@@ -906,7 +906,7 @@ async function main(): Promise<void> {
       const history = await serve('klarna-local (history)', `sqlite:${path.join(tmp, 'history.sqlite')}`);
       started.push(history);
       const startedHistory = performance.now();
-      const ids = await makeOrders(history.url, HISTORY_ORDERS);
+      const ids = await createOrders(history.url, HISTORY_ORDERS, MAX_AMOUNT);
       await addCaptures(history.url, ids, HISTORY_CAPTURES, CONNECTIONS);
       const line = `history: ${grouped(HISTORY_ORDERS)} orders given ${HISTORY_CAPTURES} captures each in ${((performance.now() - startedHistory) / 1000).toFixed(1)} s (klarna-local ${history.url})`;
       console.log(line);
@@ -955,6 +955,7 @@ async function main(): Promise<void> {
           seconds: SOAK_SECONDS,
           sample: 3000,
           connections: CONNECTIONS,
+          makeOrders: (base, count) => createOrders(base, count, MAX_AMOUNT),
           log: (l) => console.log(l),
         });
         problems.push(...outcome.soak.problems);

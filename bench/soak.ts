@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { AUTH, MAX_AMOUNT, orderBody, paymentsSessionBody } from './fixtures.js';
+import { AUTH, paymentsSessionBody } from './fixtures.js';
 
 export const HISTORY_CAPTURES = 100;
 
@@ -51,28 +51,6 @@ interface Server {
 
 const MiB = 1024 * 1024;
 const JSON_BODY = { authorization: AUTH, 'content-type': 'application/json' };
-
-async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(url, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
-
-/** `count` orders of MAX_AMOUNT through the sandbox, 8 at a time. */
-export async function makeOrders(base: string, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  let made = 0;
-  const worker = async () => {
-    while (made < count) {
-      made++;
-      const res = await post(`${base}/sandbox/v1/orders`, orderBody(MAX_AMOUNT));
-      if (res.status !== 201) throw new Error(`sandbox order creation answered ${res.status}`);
-      ids.push(res.json.order_id as string);
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
-  return ids;
-}
 
 /** `perOrder` captures of 1 unit on each order, driven by autocannon (the fastest way through the API). */
 export async function addCaptures(base: string, orderIds: readonly string[], perOrder: number, connections: number): Promise<void> {
@@ -114,8 +92,19 @@ function memoryOf(pid: number | undefined): { rssMiB: number; anonMiB: number } 
   }
 }
 
-export async function runSoak(server: Server, file: string, options: { orders: number; rounds: number; seconds: number; sample: number; connections: number; log: (line: string) => void }): Promise<SoakOutcome> {
-  const { log } = options;
+export interface SoakOptions {
+  orders: number;
+  rounds: number;
+  seconds: number;
+  sample: number;
+  connections: number;
+  /** Makes `count` orders on the server (bench/run.ts's, through the sandbox). */
+  makeOrders(base: string, count: number): Promise<string[]>;
+  log: (line: string) => void;
+}
+
+export async function runSoak(server: Server, file: string, options: SoakOptions): Promise<SoakOutcome> {
+  const { log, makeOrders } = options;
   const problems: string[] = [];
   const base = server.url;
 

@@ -21,33 +21,38 @@ import type { TestDatabase } from '../helpers/databases.js';
 const fileOf = (url: string) => url.slice('sqlite:'.length);
 const size = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size : 0);
 
-describe('SQLite WAL checkpoints', () => {
-  let database: TestDatabase;
-  let db: Db;
+/** A migrated SQLite database with a table `scratch (id, payload)` for the suite's own rows. */
+function scratchDatabase(payloadType: 'blob' | 'text') {
+  const handle = { database: undefined as unknown as TestDatabase, db: undefined as unknown as Db };
   before(async () => {
-    database = await createTestDatabase('sqlite');
-    db = openDatabase(database.url);
-    await migrateToLatest(db);
-    await sql`create table scratch (id integer primary key, payload blob not null)`.execute(db.kysely);
+    handle.database = await createTestDatabase('sqlite');
+    handle.db = openDatabase(handle.database.url);
+    await migrateToLatest(handle.db);
+    await sql`create table scratch (id integer primary key, payload ${sql.raw(payloadType)} not null)`.execute(handle.db.kysely);
   });
   after(async () => {
-    await db.close();
-    await database.drop();
+    await handle.db.close();
+    await handle.database.drop();
   });
+  return handle;
+}
+
+describe('SQLite WAL checkpoints', () => {
+  const scratch = scratchDatabase('blob');
 
   it('the write connection never checkpoints in its commits', async () => {
-    const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db.kysely);
+    const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(scratch.db.kysely);
     assert.equal(rows[0]?.wal_autocheckpoint, 0);
   });
 
   it('under steady writes the worker copies the WAL into the database file and keeps it bounded', async () => {
-    const file = fileOf(database.url);
+    const file = fileOf(scratch.database.url);
     const payload = Buffer.alloc(3000, 7);
     const before = size(file);
     let largestWal = 0;
     // ~60 MiB through the WAL, one commit at a time.
     for (let i = 0; i < 20_000; i++) {
-      await db.transaction((s) => s.run('insert into scratch (payload) values (?)', [payload as unknown as string]));
+      await scratch.db.transaction((s) => s.run('insert into scratch (payload) values (?)', [payload as unknown as string]));
       if (i % 500 === 0) {
         largestWal = Math.max(largestWal, size(`${file}-wal`));
         // Let the worker's timers run as they would between requests.
@@ -61,7 +66,7 @@ describe('SQLite WAL checkpoints', () => {
     // The forced restart keeps the WAL near RESTART_AFTER_PAGES pages (plus what arrives meanwhile).
     const bound = 3 * RESTART_AFTER_PAGES * 4096;
     assert.ok(largestWal < bound, `the WAL reached ${largestWal} bytes (bound ${bound})`);
-    const count = await db.read.get<{ n: number }>('select count(*) as n from scratch');
+    const count = await scratch.db.read.get<{ n: number }>('select count(*) as n from scratch');
     assert.equal(count?.n, 20_000);
   });
 
@@ -79,43 +84,32 @@ describe('SQLite WAL checkpoints', () => {
   });
 });
 
-describe('SQLite reads (db.read)', () => {
-  let database: TestDatabase;
-  let db: Db;
-  before(async () => {
-    database = await createTestDatabase('sqlite');
-    db = openDatabase(database.url);
-    await migrateToLatest(db);
-    await sql`create table scratch (id integer primary key, payload text not null)`.execute(db.kysely);
-  });
-  after(async () => {
-    await db.close();
-    await database.drop();
-  });
+describe('SQLite reads (scratch.db.read)', () => {
+  const scratch = scratchDatabase('text');
 
   it('see every commit, and never what an open write transaction has not committed', async () => {
-    await db.transaction((s) => s.run("insert into scratch (id, payload) values (1, 'committed')"));
-    assert.deepEqual(await db.read.all('select id, payload from scratch'), [{ id: 1, payload: 'committed' }]);
+    await scratch.db.transaction((s) => s.run("insert into scratch (id, payload) values (1, 'committed')"));
+    assert.deepEqual(await scratch.db.read.all('select id, payload from scratch'), [{ id: 1, payload: 'committed' }]);
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let inside!: () => void;
     const entered = new Promise<void>((resolve) => (inside = resolve));
-    const write = db.transaction(async (s) => {
+    const write = scratch.db.transaction(async (s) => {
       await s.run("insert into scratch (id, payload) values (2, 'pending')");
       inside();
       await held;
     });
     await entered;
     // The write connection holds a transaction: the read goes to the read connection, which sees only row 1.
-    assert.deepEqual(await db.read.all('select id from scratch order by id'), [{ id: 1 }]);
+    assert.deepEqual(await scratch.db.read.all('select id from scratch order by id'), [{ id: 1 }]);
     release();
     await write;
-    assert.deepEqual(await db.read.all('select id from scratch order by id'), [{ id: 1 }, { id: 2 }]);
+    assert.deepEqual(await scratch.db.read.all('select id from scratch order by id'), [{ id: 1 }, { id: 2 }]);
   });
 
   it('refuse to write', async () => {
-    await assert.rejects(db.read.run("insert into scratch (id, payload) values (3, 'x')"), /does not write/);
-    assert.equal((await db.read.get<{ n: number }>('select count(*) as n from scratch where id = 3'))?.n, 0);
+    await assert.rejects(scratch.db.read.run("insert into scratch (id, payload) values (3, 'x')"), /does not write/);
+    assert.equal((await scratch.db.read.get<{ n: number }>('select count(*) as n from scratch where id = 3'))?.n, 0);
   });
 });
 
