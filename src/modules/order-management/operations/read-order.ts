@@ -22,9 +22,12 @@ export interface StoredOrder {
   status: OrderStatus;
   expires_at: number;
   clock_offset: number;
+  /** What the answer is assembled from, to render it again with EXPIRED once the authorization runs out. */
   row: OrderDocumentRow;
   /** The whole order as JSON, encoded once. */
   body: Buffer;
+  /** Bytes the entry holds: the answer and the stored parts it was assembled from. */
+  size: number;
 }
 
 export class OrderDocumentCache {
@@ -46,9 +49,9 @@ export class OrderDocumentCache {
     if (hit) return hit;
     const stored = await this.fetch(merchantId, orderId);
     if (stored) {
-      if (this.orders.size >= DOCUMENT_CACHE_MAX_ENTRIES || this.bytes + stored.body.length > DOCUMENT_CACHE_MAX_BYTES) this.clear();
+      if (this.orders.size >= DOCUMENT_CACHE_MAX_ENTRIES || this.bytes + stored.size > DOCUMENT_CACHE_MAX_BYTES) this.clear();
       this.orders.set(key, stored);
-      this.bytes += stored.body.length;
+      this.bytes += stored.size;
     }
     return stored;
   }
@@ -62,7 +65,9 @@ export class OrderDocumentCache {
     const row = await loadOrderDocument(this.db.read, this.db.dialect, merchantId, orderId);
     if (!row) return undefined;
     const status = row.status as OrderStatus;
-    return { status, expires_at: row.expires_at, clock_offset: row.clock_offset ?? 0, row, body: assembleOrderDocument(row, status) };
+    const body = assembleOrderDocument(row, status);
+    const size = body.length + row.document.length + row.captures.length + row.refunds.length;
+    return { status, expires_at: row.expires_at, clock_offset: row.clock_offset ?? 0, row, body, size };
   }
 }
 
