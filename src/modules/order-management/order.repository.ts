@@ -185,12 +185,13 @@ const orderDocumentSql = (documentColumn: string) =>
   'from orders where order_id = ? and merchant_id = ?';
 /**
  * An order's captures and refunds, each list joined by the database into one value (one row, one
- * value to convert, however many captures the order has).
+ * value to convert, however many captures the order has), in the order the aggregate names: an
+ * ordered subquery would not promise it.
  */
 const LISTS_SQL: Record<Db['dialect'], string> = {
   sqlite:
-    "select (select cast(group_concat(document, ',') as blob) from (select document from captures where order_id = ? order by seq)) as captures, " +
-    "(select cast(group_concat(document, ',') as blob) from (select document from refunds where order_id = ? order by refunded_at, refund_id)) as refunds",
+    "select (select cast(group_concat(document, ',' order by seq) as blob) from captures where order_id = ?) as captures, " +
+    "(select cast(group_concat(document, ',' order by refunded_at, refund_id) as blob) from refunds where order_id = ?) as refunds",
   postgres:
     "select (select string_agg(document, ',' order by seq) from captures where order_id = ?) as captures, " +
     "(select string_agg(document, ',' order by refunded_at, refund_id) from refunds where order_id = ?) as refunds",
