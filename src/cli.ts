@@ -34,6 +34,7 @@ interface ServeFlags {
   rateLimit?: string;
   rateLimitLockout?: string;
   sandboxClock?: string;
+  journal?: boolean;
 }
 
 const toInput = (flags: ServeFlags): ConfigInput => ({
@@ -49,6 +50,7 @@ const toInput = (flags: ServeFlags): ConfigInput => ({
   rateLimit: flags.rateLimit,
   rateLimitLockout: flags.rateLimitLockout,
   sandboxClock: flags.sandboxClock,
+  journal: flags.journal === false ? false : undefined,
 });
 
 function fail(error: unknown): never {
@@ -77,6 +79,7 @@ program
     '--sandbox-clock <scope>',
     "whose time a merchant's POST /sandbox/v1/clock/advance moves: its own (merchant) or every merchant's (server) (env KLARNA_LOCAL_SANDBOX_CLOCK, default merchant)",
   )
+  .option('--no-journal', "do not journal the merchants' API calls: no calls in the timelines, and the integration report sees only stored state (env KLARNA_LOCAL_JOURNAL=false)")
   .addHelpText(
     'after',
     '\nEnvironment only:\n  KLARNA_LOCAL_DASHBOARD_ADMIN=username:password  an administrator of /dashboard who sees every merchant (default: none)',

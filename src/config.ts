@@ -48,6 +48,8 @@ export interface Config {
   readonly dashboardAdmin: MerchantCredential | null;
   /** Whose time a merchant's `POST /sandbox/v1/clock/advance` moves: its own (`merchant`) or everyone's (`server`). */
   readonly sandboxClock: ClockScope;
+  /** Whether merchants' API calls are journaled (the timeline's calls, the integration report); `--no-journal` turns it off. */
+  readonly journal: boolean;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +77,7 @@ export interface ConfigInput {
   /** `username:password` (only from the environment in the CLI: a password in a flag shows in `ps`). */
   dashboardAdmin?: string | undefined;
   sandboxClock?: string | undefined;
+  journal?: boolean | undefined;
 }
 
 export const DEFAULT_DATABASE_URL = `sqlite:${path.join('data', 'klarna-local.sqlite')}`;
@@ -103,6 +106,8 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
   const rateLimitLockout = parseRateLimitLockout(pick(flags.rateLimitLockout, 'KLARNA_LOCAL_RATE_LIMIT_LOCKOUT') ?? 'merchant');
   const dashboardAdmin = parseDashboardAdmin(pick(flags.dashboardAdmin, 'KLARNA_LOCAL_DASHBOARD_ADMIN'));
   const sandboxClock = parseSandboxClock(pick(flags.sandboxClock, 'KLARNA_LOCAL_SANDBOX_CLOCK') ?? 'merchant');
+  const journalEnv = pick(undefined, 'KLARNA_LOCAL_JOURNAL');
+  const journal = flags.journal ?? (journalEnv === undefined ? true : parseBoolean('KLARNA_LOCAL_JOURNAL', journalEnv));
   return {
     port,
     host,
@@ -119,6 +124,7 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     rateLimitLockout,
     dashboardAdmin,
     sandboxClock,
+    journal,
   };
 }
 

@@ -40,6 +40,7 @@ export interface DoctorFlags {
   rateLimit?: string;
   rateLimitLockout?: string;
   sandboxClock?: string;
+  journal?: boolean;
 }
 
 const ok = (check: string, message: string): CheckResult => ({ status: 'ok', check, message });
@@ -70,6 +71,7 @@ const SETTINGS: readonly Setting[] = [
   { key: 'rateLimit', env: 'KLARNA_LOCAL_RATE_LIMIT', flag: '--rate-limit' },
   { key: 'rateLimitLockout', env: 'KLARNA_LOCAL_RATE_LIMIT_LOCKOUT', flag: '--rate-limit-lockout' },
   { key: 'sandboxClock', env: 'KLARNA_LOCAL_SANDBOX_CLOCK', flag: '--sandbox-clock' },
+  { key: 'journal', env: 'KLARNA_LOCAL_JOURNAL', flag: '--no-journal' },
   { key: 'dashboardAdmin', env: 'KLARNA_LOCAL_DASHBOARD_ADMIN' },
   { key: 'sweepIntervalMs', env: 'SWEEP_INTERVAL_MS' },
   { key: 'callbackPollMs', env: 'CALLBACK_POLL_MS' },
@@ -87,6 +89,7 @@ const toInput = (flags: DoctorFlags): ConfigInput => ({
   rateLimit: flags.rateLimit,
   rateLimitLockout: flags.rateLimitLockout,
   sandboxClock: flags.sandboxClock,
+  journal: flags.journal === false ? false : undefined,
 });
 
 /** The configuration made of only these settings (the others at their defaults), or the error they give. */
@@ -588,6 +591,7 @@ export function registerDoctorCommand(program: Command): void {
     .option('--rate-limit <mode>', 'as serve --rate-limit (env KLARNA_LOCAL_RATE_LIMIT)')
     .option('--rate-limit-lockout <scope>', 'as serve --rate-limit-lockout (env KLARNA_LOCAL_RATE_LIMIT_LOCKOUT)')
     .option('--sandbox-clock <scope>', 'as serve --sandbox-clock (env KLARNA_LOCAL_SANDBOX_CLOCK)')
+    .option('--no-journal', 'as serve --no-journal (env KLARNA_LOCAL_JOURNAL=false)')
     .addHelpText(
       'after',
       `

@@ -701,6 +701,7 @@ export async function seedMerchant(flags: SeedFlags, out: (line: string) => void
     processes: 1,
     rateLimit: 'off',
     sandboxClock: 'merchant',
+    journal: true,
     dashboardAdmin: null,
   };
 

@@ -12,7 +12,8 @@ import { merchantCard } from './merchant-card/module.js';
 import { merchants } from './merchants/module.js';
 import { orderManagement } from './order-management/module.js';
 import { payments } from './payments/module.js';
+import { report } from './report/module.js';
 import { sandbox } from './sandbox/module.js';
 import { settlements } from './settlements/module.js';
 
-export const MODULES: readonly ApiModule[] = [faults, orderManagement, payments, checkout, customerToken, hpp, settlements, merchantCard, merchants, sandbox, dashboard];
+export const MODULES: readonly ApiModule[] = [faults, orderManagement, payments, checkout, customerToken, hpp, settlements, merchantCard, merchants, sandbox, report, dashboard];

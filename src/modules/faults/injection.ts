@@ -177,6 +177,7 @@ export function registerFaultHook(app: App, deps: ModuleDeps, cache: ApiRuleCach
     if (fault.drop) {
       // No answer at all: the client sees its connection closed (ECONNRESET, "socket hang up").
       // Hijacked, the reply ends the lifecycle here: no route runs.
+      request.server.journalUnanswered?.(request);
       reply.hijack();
       request.raw.socket?.destroy();
       reply.raw.destroy();

@@ -273,6 +273,7 @@ const SANDBOX: Record<string, OperationDoc> = {
   'GET /sandbox/v1/events': { summary: 'What happened to an order or a session', responses: {} },
   'GET /sandbox/v1/messages': { summary: 'The inbox: what would have been sent to shoppers', responses: {} },
   'GET /sandbox/v1/callbacks': { summary: 'The callback inspector: the merchant’s callbacks and their attempts', responses: {} },
+  'GET /sandbox/v1/report': { summary: 'The integration report: what the merchant’s integration did that would hurt in production', responses: {} },
   'GET /sandbox/v1/callbacks/{callback_id}': { summary: 'One callback and its attempts', responses: {} },
   'POST /sandbox/v1/callbacks/{callback_id}/redeliver': { summary: 'Send a callback again now', responses: {}, refusals: { 409: 'An attempt is under way (CALLBACK_BUSY)' } },
   'GET /sandbox/v1/timeline': { summary: 'Everything that happened to an order or a session, in order', responses: {} },

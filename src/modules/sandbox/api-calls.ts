@@ -11,11 +11,18 @@
  * cannot keep up, the oldest records are dropped and counted (`dropped`). Each merchant keeps its
  * newest `maxPerMerchant` calls; older ones are pruned after a flush, at most once a minute.
  *
+ * It is also the request journal the integration report reads (src/modules/report/): each call keeps
+ * the `Klarna-Idempotency-Key` it carried, a fingerprint of a write's JSON body (SHA-256, worked out
+ * at the flush, never the body itself), a refusal's error code and first message, and a call the
+ * server answered with nothing (a fault rule's dropped connection) is a row with status 0. With
+ * `--no-journal` nothing is recorded.
+ *
  * Times are server times (the sandbox clock): the wall time a request arrived plus the clock offset
  * read at the flush. The sandbox's clock advance flushes first, so calls made before an advance keep
  * their time; a clock advanced by another process within the ~200 ms a record waits may date it
  * after the advance (docs/fidelity.md).
  */
+import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { App, ModuleDeps } from '../../platform/app.js';
 import type { Clock } from '../../platform/clock.js';
@@ -75,6 +82,12 @@ export interface BufferedCall {
   params: unknown;
   bodyOrderId: string | null;
   created: string | null;
+  /** The `Klarna-Idempotency-Key` header, as sent. */
+  idempotencyKey: string | null;
+  /** A write's parsed JSON body, fingerprinted at the flush (undefined for reads and bodiless requests). */
+  body: unknown;
+  /** A refusal's answer as sent (status ≥ 400), read for its error code at the flush. */
+  errorPayload: string | null;
 }
 
 export interface ApiCallLogOptions {
@@ -180,7 +193,7 @@ export class ApiCallLog {
           sql.run(
             `insert into api_calls (${COLUMNS.join(', ')}) select ${COLUMNS.join(', ')} from json_to_recordset(?::json) as r(` +
               'merchant_id text, method text, path text, route text, status integer, correlation_id text, duration_ms double precision, ' +
-              'created_at bigint, order_id text, session_id text, resource_id text)',
+              'created_at bigint, order_id text, session_id text, resource_id text, idempotency_key text, body_hash text, error_code text, error_message text)',
             [JSON.stringify(rows.map((row) => Object.fromEntries(COLUMNS.map((c, i) => [c, row[i]]))))],
           ),
         );
@@ -223,7 +236,45 @@ export class ApiCallLog {
   }
 }
 
-const COLUMNS = ['merchant_id', 'method', 'path', 'route', 'status', 'correlation_id', 'duration_ms', 'created_at', 'order_id', 'session_id', 'resource_id'] as const;
+const COLUMNS = [
+  'merchant_id',
+  'method',
+  'path',
+  'route',
+  'status',
+  'correlation_id',
+  'duration_ms',
+  'created_at',
+  'order_id',
+  'session_id',
+  'resource_id',
+  'idempotency_key',
+  'body_hash',
+  'error_code',
+  'error_message',
+] as const;
+const MAX_ERROR_MESSAGE = 500;
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** SHA-256 of the body as parsed and serialised again (key order as sent), 32 hex digits. */
+export function bodyFingerprint(body: unknown): string | null {
+  if (body === undefined || body === null) return null;
+  const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+/** A refusal's `error_code` and first message, from the answer as sent; nulls for anything else. */
+export function refusalOf(payload: string | null): { code: string | null; message: string | null } {
+  if (payload === null || !payload.startsWith('{')) return { code: null, message: null };
+  try {
+    const body = JSON.parse(payload) as { error_code?: unknown; error_messages?: unknown };
+    const code = typeof body.error_code === 'string' ? body.error_code.slice(0, 64) : null;
+    const first = Array.isArray(body.error_messages) ? (body.error_messages as unknown[]).find((m) => typeof m === 'string') : undefined;
+    return { code, message: typeof first === 'string' ? first.slice(0, MAX_ERROR_MESSAGE) : null };
+  } catch {
+    return { code: null, message: null };
+  }
+}
 
 function idOf(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value.slice(0, MAX_ID_LENGTH) : null;
@@ -243,6 +294,7 @@ function toRow(call: BufferedCall, offset: number): SqlParam[] {
   }
   const query = call.url.indexOf('?');
   const path = loggableUrl(query === -1 ? call.url : call.url.slice(0, query));
+  const refusal = refusalOf(call.errorPayload);
   return [
     call.merchantId,
     call.method,
@@ -255,6 +307,10 @@ function toRow(call: BufferedCall, offset: number): SqlParam[] {
     orderId,
     sessionId,
     resourceId,
+    call.idempotencyKey,
+    WRITE_METHODS.has(call.method) ? bodyFingerprint(call.body) : null,
+    refusal.code,
+    refusal.message,
   ];
 }
 
@@ -287,6 +343,21 @@ function withHook<T>(existing: T | T[] | undefined, hook: T): T[] {
   return [...list.filter((h) => !(h as Marked)[OURS]), hook];
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Journals a call the server answers with nothing at all (a fault rule that drops the
+     * connection before any route runs): status 0. Absent with `--no-journal`.
+     */
+    journalUnanswered?: (request: FastifyRequest) => void;
+  }
+}
+
+const idempotencyKeyOf = (request: FastifyRequest): string | null => {
+  const key = request.headers['klarna-idempotency-key'];
+  return typeof key === 'string' && key !== '' ? key.slice(0, MAX_ID_LENGTH) : null;
+};
+
 /**
  * Adds the log to every merchant route as it is registered (call before any route) and writes it
  * every ~200 ms; closed (and written out) with the app.
@@ -295,9 +366,33 @@ export function registerApiCallLog(app: App, deps: ModuleDeps, options: ApiCallL
   const log = new ApiCallLog(deps.db, deps.clock, deps.logger, options);
   const wall = deps.clock.wallClock;
   const created = new WeakMap<FastifyRequest, string>();
+  const refused = new WeakMap<FastifyRequest, string>();
+  const specs = new Map<string, LoggedRoute>();
+  app.decorate('journalUnanswered', (request: FastifyRequest) => {
+    const merchant = request.merchant;
+    const spec = specs.get(`${request.method} ${request.routeOptions.url ?? ''}`);
+    if (!merchant || !spec) return;
+    log.record({
+      spec,
+      merchantId: merchant.merchant_id,
+      method: request.method,
+      url: request.url,
+      status: 0,
+      correlationId: request.id,
+      durationMs: 0,
+      wallAt: wall(),
+      params: request.params,
+      bodyOrderId: null,
+      created: null,
+      idempotencyKey: idempotencyKeyOf(request),
+      body: undefined,
+      errorPayload: null,
+    });
+  });
   app.addHook('onRoute', (route) => {
     const spec = specOf(route as unknown as RouteOptions);
     if (!spec) return;
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) specs.set(`${method} ${route.url}`, spec);
     const onResponse = Object.assign(
       (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
         const merchant = request.merchant;
@@ -318,6 +413,9 @@ export function registerApiCallLog(app: App, deps: ModuleDeps, options: ApiCallL
             params: request.params,
             bodyOrderId: body !== null && typeof body === 'object' ? idOf(body.order_id) : null,
             created: made,
+            idempotencyKey: idempotencyKeyOf(request),
+            body: request.method === 'GET' || request.method === 'HEAD' ? undefined : request.body,
+            errorPayload: reply.statusCode >= 400 ? (refused.get(request) ?? null) : null,
           });
         }
         done();
@@ -326,11 +424,16 @@ export function registerApiCallLog(app: App, deps: ModuleDeps, options: ApiCallL
     );
     const r = route as unknown as { onResponse?: unknown; onSend?: unknown };
     r.onResponse = withHook(r.onResponse, onResponse);
-    if (spec.created) {
-      const field = spec.created.field;
-      const onSend = Object.assign(
-        (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
-          if (request.merchant && reply.statusCode < 300 && typeof payload === 'string') {
+    const field = spec.created?.field ?? null;
+    const onSend = Object.assign(
+      (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
+        if (request.merchant) {
+          const status = reply.statusCode;
+          if (status >= 400) {
+            // Kept for the flush, which reads its error code (refusals are small; a stream is not kept).
+            if (typeof payload === 'string') refused.set(request, payload);
+            else if (Buffer.isBuffer(payload)) refused.set(request, payload.toString('utf8'));
+          } else if (field !== null && status < 300 && typeof payload === 'string') {
             try {
               const id = idOf((JSON.parse(payload) as Record<string, unknown>)[field]);
               if (id !== null) created.set(request, id);
@@ -338,12 +441,12 @@ export function registerApiCallLog(app: App, deps: ModuleDeps, options: ApiCallL
               // Not JSON: nothing to name.
             }
           }
-          done(null, payload);
-        },
-        { [OURS]: true as const },
-      );
-      r.onSend = withHook(r.onSend, onSend);
-    }
+        }
+        done(null, payload);
+      },
+      { [OURS]: true as const },
+    );
+    r.onSend = withHook(r.onSend, onSend);
   });
   app.addHook('onReady', async () => log.start());
   app.addHook('onClose', async () => log.close());

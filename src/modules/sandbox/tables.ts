@@ -18,6 +18,13 @@ export interface ApiCallsTable {
   session_id: string | null;
   /** Another id the call concerns: a capture, refund, token, promise, dispute, callback, … */
   resource_id: string | null;
+  /** The `Klarna-Idempotency-Key` the request carried (migrations/0013_request_journal.ts). */
+  idempotency_key: string | null;
+  /** A fingerprint of a write's JSON body (SHA-256, 32 hex digits): the same write sent again has the same. */
+  body_hash: string | null;
+  /** A refusal's `error_code` and first error message. */
+  error_code: string | null;
+  error_message: string | null;
 }
 
 declare module '../../platform/db/schema.js' {

@@ -23,6 +23,7 @@ import * as m0009 from '../../../migrations/0009_faults.js';
 import * as m0010 from '../../../migrations/0010_dashboard.js';
 import * as m0011 from '../../../migrations/0011_merchant_clocks.js';
 import * as m0012 from '../../../migrations/0012_captures_rowid.js';
+import * as m0013 from '../../../migrations/0013_request_journal.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -316,6 +317,7 @@ const migrations: Record<string, Migration> = {
   '0010_dashboard': m0010,
   '0011_merchant_clocks': m0011,
   '0012_captures_rowid': m0012,
+  '0013_request_journal': m0013,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { ApiCallLog, flushApiCalls } from '../../../src/modules/sandbox/api-calls.js';
+import { ApiCallLog, bodyFingerprint, flushApiCalls } from '../../../src/modules/sandbox/api-calls.js';
 import type { BufferedCall, LoggedRoute } from '../../../src/modules/sandbox/api-calls.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { MERCHANT, OTHER_MERCHANT, buildTestApp, orderBody } from '../../helpers/harness.js';
@@ -27,6 +27,10 @@ interface Row {
   order_id: string | null;
   session_id: string | null;
   resource_id: string | null;
+  idempotency_key: string | null;
+  body_hash: string | null;
+  error_code: string | null;
+  error_message: string | null;
 }
 
 const correlationOf = (res: TestResponse) => String(res.headers['klarna-correlation-id']);
@@ -52,7 +56,7 @@ for (const dialect of await availableDialects()) {
       const created = await t.post('/sandbox/v1/orders', orderBody());
       assert.equal(created.status, 201);
       const orderId: string = created.json().order_id;
-      const capture = await t.post(`/ordermanagement/v1/orders/${orderId}/captures`, { captured_amount: 5000 });
+      const capture = await t.post(`/ordermanagement/v1/orders/${orderId}/captures`, { captured_amount: 5000 }, { idempotencyKey: 'key-capture-1' });
       assert.equal(capture.status, 201);
       const read = await t.get(`/ordermanagement/v1/orders/${orderId}?fields=all&token=x`);
       const tooMuch = await t.post(`/ordermanagement/v1/orders/${orderId}/captures`, { captured_amount: 999_999 });
@@ -85,6 +89,11 @@ for (const dialect of await availableDialects()) {
           order_id: orderId,
           session_id: null,
           resource_id: null,
+          idempotency_key: null,
+          // The journal's fingerprint of the body (never the body): SHA-256 of the JSON as sent.
+          body_hash: bodyFingerprint(JSON.stringify(orderBody())),
+          error_code: null,
+          error_message: null,
         },
       );
       assert.ok(sandboxCreate && sandboxCreate.created_at >= createdAt - 1000 && sandboxCreate.created_at <= Date.now(), 'server time of the request');
@@ -97,8 +106,17 @@ for (const dialect of await availableDialects()) {
       const readRow = await byCorrelation(read);
       assert.equal(readRow?.path, `/ordermanagement/v1/orders/${orderId}`, 'the path without its query string');
       assert.equal(readRow?.status, 200);
-      assert.equal((await byCorrelation(tooMuch))?.status, 403);
-      assert.equal((await byCorrelation(tooMuch))?.resource_id, null);
+      assert.equal(captured?.idempotency_key, 'key-capture-1');
+      assert.equal(captured?.body_hash, bodyFingerprint('{"captured_amount":5000}'));
+      assert.equal(captured?.error_code, null);
+      const refused = await byCorrelation(tooMuch);
+      assert.equal(refused?.status, 403);
+      assert.equal(refused?.resource_id, null);
+      // A refusal keeps its error code and first message, as answered.
+      assert.equal(refused?.error_code, tooMuch.json<{ error_code: string }>().error_code);
+      assert.equal(refused?.error_message, tooMuch.json<{ error_messages: string[] }>().error_messages[0]);
+      assert.equal(refused?.body_hash, bodyFingerprint('{"captured_amount":999999}'));
+      assert.equal(readRow?.body_hash, null, 'a read has no body fingerprint');
       assert.equal((await byCorrelation(invalid))?.status, invalid.status);
       assert.deepEqual([(await byCorrelation(unknown))?.status, (await byCorrelation(unknown))?.order_id], [404, 'no-such-order']);
       for (const res of [anonymous, wrong, health]) assert.equal(await byCorrelation(res), undefined, `${res.status} is not logged`);
@@ -162,6 +180,9 @@ for (const dialect of await availableDialects()) {
         params: { order_id: `o-${i}` },
         bodyOrderId: null,
         created: null,
+        idempotencyKey: null,
+        body: undefined,
+        errorPayload: null,
       });
       for (let i = 1; i <= 5; i++) log.record(call(i));
       assert.equal(log.dropped, 2);
