@@ -71,7 +71,9 @@ export async function callbackFindings(db: Db, merchantId: string, since: number
     if (!answered) failing.add(callbackExample(row, status === null ? `${name}: no answer (${row.error ?? 'error'})` : `${name}: answered ${status}`));
     if (timeout !== undefined) {
       const ms = Math.round(num(row.duration_ms));
-      const timedOut = status === null && row.error === 'timeout';
+      // The attempt keeps the client's error text (`23: The operation was aborted due to timeout`,
+      // `UND_ERR_HEADERS_TIMEOUT: Headers Timeout Error`, …), never the bare word `timeout`.
+      const timedOut = status === null && /timeout/i.test(row.error ?? '');
       if (timedOut || ms >= timeout * SLOW_SHARE) slow.add(callbackExample(row, `${name}: ${timedOut ? 'no answer within' : `answered in ${ms} ms of`} its ${timeout} ms`));
     }
   }
