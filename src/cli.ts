@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** `klarna-local serve | migrate | merchants add | exec | export | import | seed | doctor | --version`, configured by flags or environment variables. */
+/** `klarna-local serve | migrate | merchants add | exec | export | import | seed | doctor | report | --version`, configured by flags or environment variables. */
 import cluster from 'node:cluster';
 import os from 'node:os';
 import type { Worker } from 'node:cluster';
@@ -15,6 +15,7 @@ import { registerStateCommands } from './cli/state-commands.js';
 import { registerSeedCommand } from './cli/seed.js';
 import { registerDoctorCommand } from './cli/doctor.js';
 import { registerVersion } from './cli/package-info.js';
+import { registerReportCommand } from './cli/report.js';
 
 const program = new Command();
 program
@@ -239,6 +240,9 @@ program
       fail(error);
     }
   });
+
+// report (src/cli/report.ts).
+registerReportCommand(program);
 
 // exec, export and import (src/cli/state-commands.ts).
 registerStateCommands(program);
