@@ -30,6 +30,7 @@ export const NAV = [
   ['customer-tokens', 'Customer tokens'],
   ['payouts', 'Payouts'],
   ['faults', 'Faults'],
+  ['report', 'Integration report'],
 ] as const;
 export type Section = (typeof NAV)[number][0] | 'merchants';
 

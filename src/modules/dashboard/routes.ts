@@ -9,8 +9,8 @@
  *
  * The routes live in an encapsulated plugin with their own body parser (HTML forms) and error pages,
  * for these routes only; Basic authentication (the app's hook) is off for them. The orders, sign-in,
- * merchant picker, clock and live routes are here; the other lists and their actions in
- * resource-routes.ts, the fault rules in fault-routes.ts.
+ * merchant picker, clock, integration report and live routes are here; the other lists and their
+ * actions in resource-routes.ts, the fault rules in fault-routes.ts.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,6 +21,10 @@ import { MAX_CLOCK_ADVANCE_SECONDS } from '../../platform/clock.js';
 import { ApiError } from '../../platform/http/errors.js';
 import { faultRuleCacheOf } from '../faults/module.js';
 import { readOrder } from '../order-management/operations/read-order.js';
+import type { Severity } from '../report/findings.js';
+import { SEVERITIES } from '../report/findings.js';
+import { buildReport } from '../report/report.js';
+import { parseSince } from '../report/routes.js';
 import { CSS, JAVASCRIPT, projectRoot, sendAsset, staticAsset } from '../shopper/web-assets.js';
 import type { StaticAsset } from '../shopper/web-assets.js';
 import type { Actor } from './actions.js';
@@ -36,6 +40,7 @@ import type { MerchantRow } from './pages/merchants.js';
 import { renderMerchants } from './pages/merchants.js';
 import { orderHref, renderOrderList, renderOrderPage } from './pages/orders.js';
 import { renderProblem } from './pages/problem.js';
+import { renderReport } from './pages/report.js';
 import { renderSignIn } from './pages/sign-in.js';
 import { registerResourceRoutes } from './resource-routes.js';
 import { isIdLike } from './resources.js';
@@ -245,6 +250,30 @@ export function registerDashboardRoutes(app: App, deps: ModuleDeps): void {
       if (session.admin && form.get('scope') === 'server') await actions.advanceServerClock(seconds);
       else await actions.advanceClock({ merchantId: session.merchant_id }, seconds);
       return seeOther(reply, withDone(back, 'clock'));
+    });
+
+    // The integration report (report/report.ts, as GET /sandbox/v1/report): `since` and `severity` as
+    // the API takes them; an empty field is no filter, a bad one is the page again (400) saying why.
+    scope.get('/dashboard/report', { config }, async (request, reply) => {
+      const session = await requireSession(request, reply);
+      if (!session) return reply;
+      const query = queryOf(request);
+      const values = { since: query.since?.slice(0, 64), severity: query.severity?.slice(0, 16) };
+      const viewer = viewerOf(session);
+      const severity = query.severity || undefined;
+      if (severity !== undefined && !(SEVERITIES as readonly string[]).includes(severity)) {
+        return sendPage(reply, 400, renderReport(viewer, null, values, { kind: 'error', text: `Bad value: severity (one of ${SEVERITIES.join(', ')})` }));
+      }
+      let since: number | undefined;
+      try {
+        since = parseSince(query.since || undefined);
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.statusCode !== 400) throw error;
+        return sendPage(reply, 400, renderReport(viewer, null, values, { kind: 'error', text: error.errorMessages.join('; ') }));
+      }
+      const merchant = { merchant_id: session.merchant_id, username: session.merchant_username ?? session.username };
+      const report = await buildReport(deps.db, deps.clock, merchant, { since, severity: severity as Severity | undefined, journal: deps.config.journal });
+      return sendPage(reply, 200, renderReport(viewer, report, values));
     });
 
     registerResourceRoutes(scope, deps, kit, actions, DONE);

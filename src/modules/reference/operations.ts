@@ -330,6 +330,7 @@ const DASHBOARD: Record<string, OperationDoc> = {
   'GET /dashboard/merchants': dashPage('The administrator’s merchant list'),
   'POST /dashboard/merchants/choose': dashForm('The administrator chooses a merchant', { merchant_id: 'The merchant', next: 'Where to go after' }),
   'GET /dashboard/orders': dashPage('Orders'),
+  'GET /dashboard/report': dashPage('The integration report'),
   'GET /dashboard/orders/{order_id}': dashPage('An order'),
   'POST /dashboard/orders/{order_id}/actions/{action}': dashForm('An action on an order (capture, refund, cancel, …)', {}),
   'POST /dashboard/clock/advance': dashForm('Move the merchant’s clock', {}),
