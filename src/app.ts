@@ -14,7 +14,7 @@ import type { App, AppDeps, ModuleDeps } from './platform/app.js';
 import { CallbackDispatcher } from './platform/outbox/dispatcher.js';
 import { loggableUrl, redactPaths } from './platform/logging.js';
 import { isDatabaseUnavailable } from './platform/db/unavailable.js';
-import { ApiError, badRequest, edgeUnauthorized, envelope, internalError, methodNotAllowed, notFoundRoute, requestTooLarge, temporarilyUnavailable, unauthorized, unsupportedMediaType } from './platform/http/errors.js';
+import { ApiError, badRequest, edgeUnauthorized, envelope, internalError, methodNotAllowed, notFoundRoute, noteRefusal, requestTooLarge, temporarilyUnavailable, unauthorized, unsupportedMediaType } from './platform/http/errors.js';
 import { KlarnaServerResponse, handleClientError } from './platform/http/wire.js';
 import type { ClientErrorHooks } from './platform/http/wire.js';
 import { validationError } from './platform/http/validation.js';
@@ -298,6 +298,7 @@ function sendError(error: AnyError, request: FastifyRequest, reply: FastifyReply
     apiError = internalError();
   }
   reply.code(apiError.statusCode).headers(apiError.headers).header(CORRELATION_HEADER, request.id);
+  noteRefusal(request, apiError.errorCode, apiError.errorMessages);
   const page = apiError.page;
   if (page) {
     if (page.type === null) {

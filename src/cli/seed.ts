@@ -652,7 +652,9 @@ async function summarize(db: Db, merchantId: string): Promise<SummaryRow[]> {
   rows.push({ kind: 'Settlement payouts', count: await count('from settlement_payouts where merchant_id = ?') });
   rows.push({ kind: 'Settlement transactions', count: await count('from settlement_transactions where merchant_id = ?') });
   rows.push({ kind: 'Messages to shoppers (inbox)', count: await count('from messages where merchant_id = ?') });
-  rows.push({ kind: 'API calls (in the timelines)', count: await count('from api_calls where merchant_id = ?') });
+  // Calls are kept packed until a reader unpacks them (src/modules/sandbox/api-calls.ts): both forms count.
+  const packedCalls = await db.read.get<{ n: number | string | null }>('select sum(calls) as n from api_call_batches where merchant_id = ?', [merchantId]);
+  rows.push({ kind: 'API calls (in the timelines)', count: (await count('from api_calls where merchant_id = ?')) + Number(packedCalls?.n ?? 0) });
   return rows;
 }
 

@@ -29,7 +29,7 @@ function canonical(value: unknown): unknown {
 }
 
 /** Logs of the requests themselves, not stored state: every request adds to them, refusals included. */
-const REQUEST_LOGS = new Set(['api_calls']);
+const REQUEST_LOGS = new Set(['api_calls', 'api_call_batches']);
 
 export async function fingerprint(db: Db, dialect: TestDialect): Promise<Fingerprint> {
   const result: Fingerprint = {};

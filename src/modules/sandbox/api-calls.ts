@@ -5,11 +5,14 @@
  * header or a credential.
  *
  * Off the hot path: a request only appends a small record to this process's buffer (a route-level
- * `onResponse` hook, added only to the routes that are logged). The buffer is written in one
- * transaction every ~200 ms, at close, and whenever a reader in this process asks for it
- * (`flushApiCalls(db)`, which the timeline calls first). The buffer is bounded: when the database
- * cannot keep up, the oldest records are dropped and counted (`dropped`). Each merchant keeps its
- * newest `maxPerMerchant` calls; older ones are pruned after a flush, at most once a minute.
+ * `onResponse` hook, added only to the routes that are logged). The buffer is written every ~200 ms
+ * and at close as one packed row per merchant (`api_call_batches`: the rows as JSON), which costs
+ * the server a serialisation per call instead of a row and four index entries; whoever reads
+ * `api_calls` (timelines, the report, reset, export) first calls `flushApiCalls(db)`, which writes
+ * this process's buffer and unpacks every process's batches into rows. The buffer is bounded: when
+ * the database cannot keep up, the oldest records are dropped and counted (`dropped`). Each merchant
+ * keeps its newest `maxPerMerchant` calls, packed or not (a packed batch whole); older ones are
+ * pruned after a flush, at most once a minute.
  *
  * It is also the request journal the integration report reads (src/modules/report/): each call keeps
  * the `Klarna-Idempotency-Key` it carried, a fingerprint of a write's JSON body (SHA-256, worked out
@@ -28,6 +31,8 @@ import type { App, ModuleDeps } from '../../platform/app.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import type { SqlParam } from '../../platform/db/sql.js';
+import { refusalOf } from '../../platform/http/errors.js';
+import type { Refusal } from '../../platform/http/errors.js';
 import { loggableUrl } from '../../platform/logging.js';
 import type { Logger } from 'pino';
 import './tables.js';
@@ -86,8 +91,8 @@ export interface BufferedCall {
   idempotencyKey: string | null;
   /** A write's parsed JSON body, fingerprinted at the flush (undefined for reads and bodiless requests). */
   body: unknown;
-  /** A refusal's answer as sent (status ≥ 400), read for its error code at the flush. */
-  errorPayload: string | null;
+  /** What the request was refused with (status ≥ 400): its error code and first message. */
+  refusal: Refusal | null;
 }
 
 export interface ApiCallLogOptions {
@@ -104,14 +109,27 @@ export interface ApiCallLogOptions {
 /** The logs of this process, by database, so any reader can flush what it is about to read. */
 const logsByDb = new WeakMap<Db, Set<ApiCallLog>>();
 
-/** Writes what this process has buffered for `db` now (read-your-own-calls for the timeline and listings). */
+/**
+ * Writes what this process has buffered for `db` now and unpacks every process's packed calls into
+ * `api_calls` rows: what readers of the table (timelines, the report, reset and export) call first.
+ */
 export async function flushApiCalls(db: Db): Promise<void> {
   const logs = logsByDb.get(db);
   if (logs) await Promise.all([...logs].map((log) => log.flush()));
+  await unpackApiCalls(db);
+}
+
+/** Calls as buffered: each one's merchant, and its row as JSON text (its time still the wall clock's). */
+interface Buffered {
+  merchants: string[];
+  rows: string[];
 }
 
 export class ApiCallLog {
-  private buffer: BufferedCall[] = [];
+  // A call is turned into its row's JSON text as it is recorded: the buffer then holds flat strings
+  // for the ~200 ms until the flush, not the request's objects (which the young generation would
+  // have to copy into the old one).
+  private buffer: Buffered = { merchants: [], rows: [] };
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private readonly touched = new Set<string>();
@@ -143,7 +161,7 @@ export class ApiCallLog {
     if (!set) logsByDb.set(this.db, (set = new Set()));
     set.add(this);
     this.timer = setInterval(() => {
-      if (this.buffer.length > 0 && !this.flushing) void this.flush();
+      if (this.buffer.rows.length > 0 && !this.flushing) void this.flush();
     }, this.flushIntervalMs);
     this.timer.unref();
   }
@@ -158,81 +176,166 @@ export class ApiCallLog {
 
   /** Records held in memory, not yet written. */
   get buffered(): number {
-    return this.buffer.length;
+    return this.buffer.rows.length;
   }
 
   record(call: BufferedCall): void {
-    if (this.buffer.length >= this.maxBuffered) {
-      this.buffer.shift();
+    if (this.buffer.rows.length >= this.maxBuffered) {
+      this.buffer.merchants.shift();
+      this.buffer.rows.shift();
       this.dropped += 1;
     }
-    this.buffer.push(call);
+    this.buffer.merchants.push(call.merchantId);
+    this.buffer.rows.push(JSON.stringify(toRow(call)));
   }
 
   /** Writes everything buffered so far; resolves once it is committed (or given up on). */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.buffer.length === 0) return;
+    if (this.buffer.rows.length === 0) return;
     const batch = this.buffer;
-    this.buffer = [];
+    this.buffer = { merchants: [], rows: [] };
     this.flushing = this.write(batch).finally(() => {
       this.flushing = null;
     });
     await this.flushing;
   }
 
-  private async write(batch: BufferedCall[]): Promise<void> {
+  private async write(batch: Buffered): Promise<void> {
     try {
-      // Each call is written in its merchant's time.
+      // Each call is written in its merchant's time: the wall clock plus the offset read now.
       const offsets = await this.clock.offsets();
       const serverOffset = offsets.size === 0 ? await this.clock.serverOffset() : 0;
-      const rows = batch.map((call) => toRow(call, offsets.get(call.merchantId) ?? serverOffset));
-      if (this.db.dialect === 'postgres') {
-        // One statement for the whole batch.
-        await this.db.transaction((sql) =>
-          sql.run(
-            `insert into api_calls (${COLUMNS.join(', ')}) select ${COLUMNS.join(', ')} from json_to_recordset(?::json) as r(` +
-              'merchant_id text, method text, path text, route text, status integer, correlation_id text, duration_ms double precision, ' +
-              'created_at bigint, order_id text, session_id text, resource_id text, idempotency_key text, body_hash text, error_code text, error_message text)',
-            [JSON.stringify(rows.map((row) => Object.fromEntries(COLUMNS.map((c, i) => [c, row[i]]))))],
-          ),
-        );
-      } else {
-        const insert = `insert into api_calls (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`;
-        await this.db.transaction(async (sql) => {
-          for (const row of rows) await sql.run(insert, row);
-        });
-      }
+      const byMerchant = new Map<string, string[]>();
+      batch.merchants.forEach((merchantId, i) => {
+        const rows = byMerchant.get(merchantId);
+        const row = batch.rows[i] as string;
+        if (rows) rows.push(row);
+        else byMerchant.set(merchantId, [row]);
+      });
+      const now = Date.now();
+      // One packed row per merchant: a row per call (and its four index entries) cost GET order a
+      // third of its throughput at tens of thousands of calls a second; readers unpack first.
+      await this.db.transaction(
+        async (sql) => {
+          for (const [merchantId, rows] of byMerchant) {
+            await sql.run('insert into api_call_batches (merchant_id, calls, rows_json, offset_ms, created_at) values (?, ?, ?, ?, ?)', [
+              merchantId,
+              rows.length,
+              `[${rows.join(',')}]`,
+              offsets.get(merchantId) ?? serverOffset,
+              now,
+            ]);
+          }
+        },
+        // No read cache holds the journal: its commits leave the caches of orders alone.
+        { cached: false },
+      );
       this.failures = 0;
       if (this.dropped > this.reportedDrops) {
         this.logger.warn({ dropped: this.dropped - this.reportedDrops }, 'API call log: the buffer was full; the oldest calls were not recorded');
         this.reportedDrops = this.dropped;
       }
-      for (const call of batch) this.touched.add(call.merchantId);
+      for (const merchantId of byMerchant.keys()) this.touched.add(merchantId);
       if (Date.now() - this.lastPrune >= this.pruneIntervalMs) await this.prune();
     } catch (error) {
       // Kept for the next flush, as far as the buffer allows (the oldest go first).
-      const room = Math.max(0, this.maxBuffered - this.buffer.length);
-      const kept = batch.slice(Math.max(0, batch.length - room));
-      this.dropped += batch.length - kept.length;
-      this.buffer = [...kept, ...this.buffer];
-      if (this.failures % 32 === 0) this.logger.warn({ err: error, buffered: this.buffer.length, dropped: this.dropped }, 'API call log: writing failed; retrying');
+      const room = Math.max(0, this.maxBuffered - this.buffer.rows.length);
+      const from = Math.max(0, batch.rows.length - room);
+      this.dropped += from;
+      this.buffer = { merchants: [...batch.merchants.slice(from), ...this.buffer.merchants], rows: [...batch.rows.slice(from), ...this.buffer.rows] };
+      if (this.failures % 32 === 0) this.logger.warn({ err: error, buffered: this.buffer.rows.length, dropped: this.dropped }, 'API call log: writing failed; retrying');
       this.failures += 1;
     }
   }
 
-  /** Keeps each recently active merchant's newest calls only. */
+  /**
+   * Keeps each recently active merchant's newest `maxPerMerchant` calls only (packed ones whole:
+   * a batch goes once the newer calls alone reach the limit), deleting rows PRUNE_ROWS at a time so
+   * a busy merchant's calls never hold the write connection long.
+   */
   async prune(): Promise<void> {
     this.lastPrune = Date.now();
     const merchants = [...this.touched];
     this.touched.clear();
     for (const merchantId of merchants) {
-      const edge = await this.db.read.get<{ call_id: number | string }>('select call_id from api_calls where merchant_id = ? order by call_id desc limit 1 offset ?', [
-        merchantId,
-        this.maxPerMerchant,
-      ]);
-      if (edge) await this.db.transaction((sql) => sql.run('delete from api_calls where merchant_id = ? and call_id <= ?', [merchantId, Number(edge.call_id)]));
+      const packed = await this.db.read.all<{ batch_id: number | string; calls: number | string }>(
+        'select batch_id, calls from api_call_batches where merchant_id = ? order by batch_id desc',
+        [merchantId],
+      );
+      let kept = 0;
+      const firstGone = packed.find((batch) => {
+        if (kept >= this.maxPerMerchant) return true;
+        kept += Number(batch.calls);
+        return false;
+      });
+      if (firstGone) {
+        await this.db.transaction((sql) => sql.run('delete from api_call_batches where merchant_id = ? and batch_id <= ?', [merchantId, Number(firstGone.batch_id)]), {
+          cached: false,
+        });
+      }
+      // The unpacked rows are older than every packed call: they fill what is left of the limit.
+      const room = Math.max(0, this.maxPerMerchant - kept);
+      const edge = await this.db.read.get<{ call_id: number | string }>('select call_id from api_calls where merchant_id = ? order by call_id desc limit 1 offset ?', [merchantId, room]);
+      if (!edge) continue;
+      for (;;) {
+        const deleted = await this.db.transaction(
+          (sql) =>
+            sql.run('delete from api_calls where call_id in (select call_id from api_calls where merchant_id = ? and call_id <= ? order by call_id limit ?)', [
+              merchantId,
+              Number(edge.call_id),
+              PRUNE_ROWS,
+            ]),
+          { cached: false },
+        );
+        if (deleted < PRUNE_ROWS) break;
+      }
     }
+  }
+}
+
+/** Batches unpacked per transaction. */
+const UNPACK_BATCHES = 20;
+
+/**
+ * Unpacks every packed batch (any process's) into `api_calls` rows, oldest first, each batch once:
+ * a batch is deleted in the transaction that inserts its rows (on PostgreSQL, batches another
+ * process is unpacking at the same moment are skipped, not waited for).
+ */
+export async function unpackApiCalls(db: Db): Promise<void> {
+  const skipLocked = db.dialect === 'postgres' ? ' for update skip locked' : '';
+  for (;;) {
+    const unpacked = await db.transaction(
+      async (sql) => {
+        const batches = await sql.all<{ batch_id: number | string; rows_json: string; offset_ms: number | string }>(
+          `delete from api_call_batches where batch_id in (select batch_id from api_call_batches order by batch_id limit ?${skipLocked}) returning batch_id, rows_json, offset_ms`,
+          [UNPACK_BATCHES],
+        );
+        batches.sort((a, b) => Number(a.batch_id) - Number(b.batch_id));
+        for (const batch of batches) {
+          const rows = JSON.parse(batch.rows_json) as SqlParam[][];
+          // Times were the wall clock's: the merchant's offset read at the flush makes them server times.
+          const offset = Number(batch.offset_ms);
+          for (const row of rows) row[CREATED_AT] = Number(row[CREATED_AT]) + offset;
+          if (db.dialect === 'postgres') {
+            await sql.run(
+              `insert into api_calls (${COLUMNS.join(', ')}) select ${COLUMNS.join(', ')} from json_to_recordset(?::json) as r(` +
+                'merchant_id text, method text, path text, route text, status integer, correlation_id text, duration_ms double precision, ' +
+                'created_at bigint, order_id text, session_id text, resource_id text, idempotency_key text, body_hash text, error_code text, error_message text)',
+              [JSON.stringify(rows.map((row) => Object.fromEntries(COLUMNS.map((c, i) => [c, row[i]]))))],
+            );
+          } else {
+            for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+              const chunk = rows.slice(i, i + INSERT_ROWS);
+              await sql.run(insertOf(chunk.length), chunk.flat());
+            }
+          }
+        }
+        return batches.length;
+      },
+      { cached: false },
+    );
+    if (unpacked < UNPACK_BATCHES) return;
   }
 }
 
@@ -254,6 +357,19 @@ const COLUMNS = [
   'error_message',
 ] as const;
 const MAX_ERROR_MESSAGE = 500;
+/** Rows per INSERT statement of a flush, and per DELETE of a prune. */
+const INSERT_ROWS = 50;
+const PRUNE_ROWS = 5000;
+const insertStatements = new Map<number, string>();
+function insertOf(rows: number): string {
+  let statement = insertStatements.get(rows);
+  if (statement === undefined) {
+    const row = `(${COLUMNS.map(() => '?').join(', ')})`;
+    statement = `insert into api_calls (${COLUMNS.join(', ')}) values ${Array.from({ length: rows }, () => row).join(', ')}`;
+    insertStatements.set(rows, statement);
+  }
+  return statement;
+}
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** SHA-256 of the body as parsed and serialised again (key order as sent), 32 hex digits. */
@@ -263,24 +379,17 @@ export function bodyFingerprint(body: unknown): string | null {
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
-/** A refusal's `error_code` and first message, from the answer as sent; nulls for anything else. */
-export function refusalOf(payload: string | null): { code: string | null; message: string | null } {
-  if (payload === null || !payload.startsWith('{')) return { code: null, message: null };
-  try {
-    const body = JSON.parse(payload) as { error_code?: unknown; error_messages?: unknown };
-    const code = typeof body.error_code === 'string' ? body.error_code.slice(0, 64) : null;
-    const first = Array.isArray(body.error_messages) ? (body.error_messages as unknown[]).find((m) => typeof m === 'string') : undefined;
-    return { code, message: typeof first === 'string' ? first.slice(0, MAX_ERROR_MESSAGE) : null };
-  } catch {
-    return { code: null, message: null };
-  }
-}
+
 
 function idOf(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value.slice(0, MAX_ID_LENGTH) : null;
 }
 
-function toRow(call: BufferedCall, offset: number): SqlParam[] {
+/** Where `created_at` is in a row. */
+const CREATED_AT = COLUMNS.indexOf('created_at');
+
+/** The call's row (the columns of COLUMNS), its time the wall clock's. */
+function toRow(call: BufferedCall): SqlParam[] {
   const { spec } = call;
   const params = (call.params ?? {}) as Record<string, unknown>;
   let orderId = spec.orderParam ? idOf(params[spec.orderParam]) : call.bodyOrderId;
@@ -294,7 +403,7 @@ function toRow(call: BufferedCall, offset: number): SqlParam[] {
   }
   const query = call.url.indexOf('?');
   const path = loggableUrl(query === -1 ? call.url : call.url.slice(0, query));
-  const refusal = refusalOf(call.errorPayload);
+  const refusal = call.refusal;
   return [
     call.merchantId,
     call.method,
@@ -303,14 +412,14 @@ function toRow(call: BufferedCall, offset: number): SqlParam[] {
     call.status,
     call.correlationId,
     Math.round(call.durationMs * 1000) / 1000,
-    Math.round(call.wallAt) + offset,
+    Math.round(call.wallAt),
     orderId,
     sessionId,
     resourceId,
     call.idempotencyKey,
     WRITE_METHODS.has(call.method) ? bodyFingerprint(call.body) : null,
-    refusal.code,
-    refusal.message,
+    refusal === null ? null : refusal.code.slice(0, 64),
+    refusal?.message == null ? null : refusal.message.slice(0, MAX_ERROR_MESSAGE),
   ];
 }
 
@@ -366,7 +475,6 @@ export function registerApiCallLog(app: App, deps: ModuleDeps, options: ApiCallL
   const log = new ApiCallLog(deps.db, deps.clock, deps.logger, options);
   const wall = deps.clock.wallClock;
   const created = new WeakMap<FastifyRequest, string>();
-  const refused = new WeakMap<FastifyRequest, string>();
   const specs = new Map<string, LoggedRoute>();
   app.decorate('journalUnanswered', (request: FastifyRequest) => {
     const merchant = request.merchant;
@@ -386,7 +494,7 @@ export function registerApiCallLog(app: App, deps: ModuleDeps, options: ApiCallL
       created: null,
       idempotencyKey: idempotencyKeyOf(request),
       body: undefined,
-      errorPayload: null,
+      refusal: null,
     });
   });
   app.addHook('onRoute', (route) => {
@@ -415,7 +523,7 @@ export function registerApiCallLog(app: App, deps: ModuleDeps, options: ApiCallL
             created: made,
             idempotencyKey: idempotencyKeyOf(request),
             body: request.method === 'GET' || request.method === 'HEAD' ? undefined : request.body,
-            errorPayload: reply.statusCode >= 400 ? (refused.get(request) ?? null) : null,
+            refusal: reply.statusCode >= 400 ? (refusalOf(request) ?? null) : null,
           });
         }
         done();
@@ -424,16 +532,13 @@ export function registerApiCallLog(app: App, deps: ModuleDeps, options: ApiCallL
     );
     const r = route as unknown as { onResponse?: unknown; onSend?: unknown };
     r.onResponse = withHook(r.onResponse, onResponse);
-    const field = spec.created?.field ?? null;
-    const onSend = Object.assign(
-      (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
-        if (request.merchant) {
-          const status = reply.statusCode;
-          if (status >= 400) {
-            // Kept for the flush, which reads its error code (refusals are small; a stream is not kept).
-            if (typeof payload === 'string') refused.set(request, payload);
-            else if (Buffer.isBuffer(payload)) refused.set(request, payload.toString('utf8'));
-          } else if (field !== null && status < 300 && typeof payload === 'string') {
+    // Only a create reads its answer (for the id it names): an onSend hook on every route would put
+    // Fastify's slower send path under every request.
+    if (spec.created) {
+      const field = spec.created.field;
+      const onSend = Object.assign(
+        (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
+          if (request.merchant && reply.statusCode < 300 && typeof payload === 'string') {
             try {
               const id = idOf((JSON.parse(payload) as Record<string, unknown>)[field]);
               if (id !== null) created.set(request, id);
@@ -441,12 +546,12 @@ export function registerApiCallLog(app: App, deps: ModuleDeps, options: ApiCallL
               // Not JSON: nothing to name.
             }
           }
-        }
-        done(null, payload);
-      },
-      { [OURS]: true as const },
-    );
-    r.onSend = withHook(r.onSend, onSend);
+          done(null, payload);
+        },
+        { [OURS]: true as const },
+      );
+      r.onSend = withHook(r.onSend, onSend);
+    }
   });
   app.addHook('onReady', async () => log.start());
   app.addHook('onClose', async () => log.close());

@@ -53,6 +53,11 @@ export interface MerchantTable {
   readonly parent?: ParentRef;
   /** No merchant_id column: the rows are the merchant's through their parent. */
   readonly throughParent?: true;
+  /**
+   * Rows the server writes and empties itself (API calls waiting to be unpacked, which an export
+   * unpacks first): a reset deletes them, a snapshot leaves the table out.
+   */
+  readonly transient?: true;
 }
 
 const parent = (column: string, table: TableName, references = column, enforced = true): ParentRef => ({ column, table, references, enforced });
@@ -88,6 +93,7 @@ export const MERCHANT_TABLES: readonly MerchantTable[] = [
   { name: 'merchant_card_cancel_requests', key: ['order_id'] },
   { name: 'faults', key: ['seq'], serial: 'seq', unique: [['fault_id']] },
   { name: 'api_calls', key: ['call_id'], serial: 'call_id' },
+  { name: 'api_call_batches', key: ['batch_id'], serial: 'batch_id', transient: true },
 ];
 
 /**
@@ -95,9 +101,12 @@ export const MERCHANT_TABLES: readonly MerchantTable[] = [
  * handled apart), dashboard sign-ins (they survive a reset), the installation's secrets and clock,
  * and the migrators' own.
  */
+/** The merchant tables a snapshot holds. */
+export const SNAPSHOT_TABLES: readonly MerchantTable[] = MERCHANT_TABLES.filter((t) => t.transient !== true);
+
 export const SERVER_TABLES: readonly string[] = ['merchants', 'dashboard_sessions', 'instance_secrets', 'sandbox_clock', 'kysely_migration', 'kysely_migration_lock', 'sqlite_sequence'];
 
-const BY_NAME = new Map(MERCHANT_TABLES.map((t) => [t.name as string, t]));
+const BY_NAME = new Map(SNAPSHOT_TABLES.map((t) => [t.name as string, t]));
 /** Parents whose rows are locked before their children are deleted (PostgreSQL). */
 const LOCKED_PARENTS = MERCHANT_TABLES.filter((t) => MERCHANT_TABLES.some((c) => c.parent?.table === t.name));
 const ownedBy = (table: MerchantTable): string => {
@@ -306,7 +315,7 @@ export async function exportMerchantState(db: Db, clock: Clock, merchantId: stri
     if (!merchant) throw new Error(`no merchant ${merchantId}`);
     const nowMs = await clock.now(merchantId, sql);
     const tables: Record<string, Row[]> = {};
-    for (const table of MERCHANT_TABLES) {
+    for (const table of SNAPSHOT_TABLES) {
       const text = table.throughParent ? `select * from ${table.name} where ${ownedBy(table)}` : `select * from ${table.name} where merchant_id = ?`;
       const rows = (await sql.all<Record<string, unknown>>(text, [merchantId])).map((raw) =>
         Object.fromEntries(Object.entries(raw).map(([column, value]) => [column, plainCell(table.name, column, value)])),
@@ -418,7 +427,7 @@ async function checkSnapshot(db: Db, input: unknown): Promise<Plan> {
 
   const plan: Plan = { snapshot, tables: [] };
   const keysOf = new Map<string, Set<string>>();
-  for (const table of MERCHANT_TABLES) {
+  for (const table of SNAPSHOT_TABLES) {
     const rows = snapshot.tables[table.name] ?? [];
     const columns = described.get(table.name) ?? [];
     const byName = new Map(columns.map((c) => [c.name, c]));

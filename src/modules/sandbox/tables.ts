@@ -27,8 +27,21 @@ export interface ApiCallsTable {
   error_message: string | null;
 }
 
+/** Calls as the request path writes them: one row per merchant and flush, unpacked into api_calls by readers. */
+export interface ApiCallBatchesTable {
+  batch_id: Generated<number>;
+  merchant_id: string;
+  calls: number;
+  /** JSON array of rows, each the values of api_calls' columns after call_id, in order. */
+  rows_json: string;
+  /** The merchant's clock offset at the flush; the rows' `created_at` are wall-clock times until unpacked. */
+  offset_ms: number;
+  created_at: number;
+}
+
 declare module '../../platform/db/schema.js' {
   interface Database {
     api_calls: ApiCallsTable;
+    api_call_batches: ApiCallBatchesTable;
   }
 }

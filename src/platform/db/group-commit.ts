@@ -15,6 +15,8 @@ export const MAX_OPERATIONS_PER_COMMIT = 64;
 
 interface Job {
   fn: (sql: Sql) => Promise<unknown>;
+  /** Writes only what no read cache holds: its commit alone is not reported to `committed`. */
+  uncached: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -29,6 +31,8 @@ export class GroupCommitter {
     private readonly writer: SqliteSql,
     private readonly connection: SqliteDatabase.Database,
     private readonly mutex: Mutex,
+    /** Told after each commit that made a change a read cache may hold. */
+    private readonly committed: () => void = () => undefined,
   ) {}
 
   /** Writes waiting for the next transaction (not counting the one running). */
@@ -36,9 +40,9 @@ export class GroupCommitter {
     return this.queue.length;
   }
 
-  run<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+  run<T>(fn: (sql: Sql) => Promise<T>, uncached = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ fn, uncached, resolve: resolve as (value: unknown) => void, reject });
       if (!this.draining) void this.drain();
     });
   }
@@ -85,6 +89,7 @@ export class GroupCommitter {
         }
       }
       await this.writer.exec('commit');
+      if (outcomes.some((o) => o.ok && !o.job.uncached)) this.committed();
     } catch (error) {
       if (this.connection.inTransaction) await this.writer.exec('rollback');
       for (const outcome of outcomes) outcome.job.reject(error);

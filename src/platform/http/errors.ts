@@ -39,6 +39,23 @@ export function envelope(error: ApiError, correlationId: string): ErrorEnvelope 
   return { error_code: error.errorCode, error_messages: [...error.errorMessages], correlation_id: correlationId };
 }
 
+/** What a request was refused with: its error code and first message (for the request journal). */
+export interface Refusal {
+  code: string;
+  message: string | null;
+}
+
+const refusals = new WeakMap<object, Refusal>();
+
+/** Notes the refusal a request is answered with (the error handler, and a replayed refusal). */
+export function noteRefusal(request: object, code: string, messages: readonly unknown[]): void {
+  const first = messages.find((m) => typeof m === 'string');
+  refusals.set(request, { code, message: typeof first === 'string' ? first : null });
+}
+
+/** The refusal noted for a request, if it was refused. */
+export const refusalOf = (request: object): Refusal | undefined => refusals.get(request);
+
 // Errors shared by every API; module-specific ones live in each module's errors.ts.
 export const badRequest = (...messages: string[]) => new ApiError(400, 'BAD_REQUEST', messages);
 export const badValue = (...messages: string[]) => new ApiError(400, 'BAD_VALUE', messages);

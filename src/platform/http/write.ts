@@ -16,6 +16,7 @@ import type { Reactions } from '../reactions.js';
 import type { AuthenticatedMerchant } from './auth.js';
 import type { WriteResult } from './idempotency.js';
 import { readIdempotencyKey, runWrite } from './idempotency.js';
+import { noteRefusal } from './errors.js';
 
 /** What an operation receives: the open transaction, the time, the merchant and its settings. */
 export interface WriteContext<Settings> {
@@ -111,6 +112,9 @@ export function requestWrite(request: FastifyRequest): MerchantWrite {
 /** Sends a write's result: 201 with headers and no body, 204 without a content type, or JSON. */
 export function sendResult(reply: FastifyReply, result: WriteResult): FastifyReply {
   reply.code(result.status);
+  const body = result.body as { error_code?: unknown; error_messages?: unknown } | undefined;
+  // A refusal replayed for its idempotency key is journaled like the first.
+  if (result.status >= 400 && typeof body?.error_code === 'string') noteRefusal(reply.request, body.error_code, Array.isArray(body.error_messages) ? body.error_messages : []);
   for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
   if (result.body === undefined) return reply.send();
   return reply.type('application/json; charset=utf-8').send(JSON.stringify(result.body));

@@ -147,10 +147,17 @@ for (const dialect of await availableDialects()) {
       assert.equal(order?.route, '/payments/v1/authorizations/:authorization_token/order');
     });
 
-    it('is written within a few hundred milliseconds without anyone asking', async () => {
+    it('is written (packed) within a few hundred milliseconds without anyone asking, and unpacked by a reader', async () => {
       const res = await t.get('/sandbox/v1/clock');
-      for (let i = 0; i < 40 && (await byCorrelation(res)) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      const correlation = correlationOf(res);
+      const packed = async () =>
+        (await t.db.kysely.selectFrom('api_call_batches').select('rows_json').execute()).some((b) => (JSON.parse(b.rows_json) as unknown[][]).some((row) => row.includes(correlation)));
+      for (let i = 0; i < 40 && !(await packed()); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      assert.ok(await packed(), 'the call is in a packed batch, committed');
+      assert.equal((await t.db.kysely.selectFrom('api_calls').select('call_id').where('correlation_id', '=', correlation).execute()).length, 0, 'not yet a row');
+      await flushApiCalls(t.db);
       assert.equal((await byCorrelation(res))?.route, '/sandbox/v1/clock');
+      assert.equal(await packed(), false, 'unpacked once');
     });
 
     it('a timeline read sees the calls just made in this process, before any timer ran', async () => {
@@ -182,17 +189,30 @@ for (const dialect of await availableDialects()) {
         created: null,
         idempotencyKey: null,
         body: undefined,
-        errorPayload: null,
+        refusal: null,
       });
       for (let i = 1; i <= 5; i++) log.record(call(i));
       assert.equal(log.dropped, 2);
       assert.equal(log.buffered, 3);
+      const kept = async () =>
+        (await t.db.kysely.selectFrom('api_calls').select(['correlation_id', 'path']).where('merchant_id', '=', merchant).orderBy('call_id').execute()).map((r) => r.correlation_id);
+      // Written packed (one batch of 3, kept whole), unpacked by the reader.
       await log.flush();
-      const kept = await t.db.kysely.selectFrom('api_calls').select(['correlation_id', 'path']).where('merchant_id', '=', merchant).orderBy('call_id').execute();
-      assert.deepEqual(kept, [
-        { correlation_id: 'c-4', path: '/x/o-4' },
-        { correlation_id: 'c-5', path: '/x/o-5' },
-      ]);
+      await flushApiCalls(t.db);
+      assert.deepEqual(await kept(), ['c-3', 'c-4', 'c-5']);
+      // The next write prunes: one call packed, so one unpacked row is left room for, the newest.
+      log.record(call(6));
+      await log.flush();
+      await flushApiCalls(t.db);
+      assert.deepEqual(await kept(), ['c-5', 'c-6']);
+      // Batches beyond the limit go whole, without being unpacked.
+      for (let i = 7; i <= 9; i++) {
+        log.record(call(i));
+        await log.flush();
+      }
+      await flushApiCalls(t.db);
+      assert.deepEqual(await kept(), ['c-8', 'c-9']);
+      assert.equal((await t.db.kysely.selectFrom('api_call_batches').select('batch_id').where('merchant_id', '=', merchant).execute()).length, 0, 'nothing left packed');
       await log.close();
     });
   });

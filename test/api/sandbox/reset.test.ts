@@ -215,7 +215,8 @@ for (const dialect of await availableDialects()) {
       // client has the answer: wait until the last requests' records are in before counting.
       await settledApiCalls(t.db);
       const before = await rowsOf(t.db, dialect, String(a.merchant_id));
-      for (const table of MERCHANT_TABLES) assert.ok((before[table.name] ?? []).length > 0, `the merchant has rows in ${table.name} before the reset`);
+      // Packed API calls (transient) are unpacked by every reader, this one included: that table is empty here.
+      for (const table of MERCHANT_TABLES.filter((t) => t.transient !== true)) assert.ok((before[table.name] ?? []).length > 0, `the merchant has rows in ${table.name} before the reset`);
       const theirsBefore = await rowsOf(t.db, dialect, String(b.merchant_id));
       // The API call log is best effort (buffered, docs/fidelity.md): both merchants have one, of about the same length.
       const counts = (rows: Record<string, string[]>) => Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, k === 'api_calls' ? v.length > 0 : v.length]));

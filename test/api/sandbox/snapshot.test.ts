@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Value } from 'typebox/value';
 import type { Db } from '../../../src/platform/db/database.js';
-import { MERCHANT_TABLES } from '../../../src/modules/sandbox/merchant-state.js';
+import { SNAPSHOT_TABLES as MERCHANT_TABLES } from '../../../src/modules/sandbox/merchant-state.js';
 import { MerchantSnapshot } from '../../../src/modules/sandbox/state-schemas.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { assertUnchanged, fingerprint } from '../../helpers/fingerprint.js';
