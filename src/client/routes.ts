@@ -28,6 +28,7 @@ import {
   TimelineQuery,
   TimelineResponse,
 } from '../modules/sandbox/schemas.js';
+import { ReportQuery, ReportResponse } from '../modules/report/schemas.js';
 import { ImportQuery, ImportResponse, MerchantSnapshot, ResetBody, ResetResponse } from '../modules/sandbox/state-schemas.js';
 import {
   DisputeBody,
@@ -72,6 +73,7 @@ export const SANDBOX_ROUTES = {
   getCallback: { method: 'GET', path: '/sandbox/v1/callbacks/:callback_id', params: CallbackParams, status: 200, response: CallbackResponse },
   redeliverCallback: { method: 'POST', path: '/sandbox/v1/callbacks/:callback_id/redeliver', params: CallbackParams, status: 200, response: CallbackResponse },
   timeline: { method: 'GET', path: '/sandbox/v1/timeline', query: TimelineQuery, status: 200, response: TimelineResponse },
+  report: { method: 'GET', path: '/sandbox/v1/report', query: ReportQuery, status: 200, response: ReportResponse },
   reset: { method: 'POST', path: '/sandbox/v1/reset', body: ResetBody, status: 200, response: ResetResponse },
   exportSnapshot: { method: 'GET', path: '/sandbox/v1/snapshot', status: 200, response: MerchantSnapshot },
   importSnapshot: { method: 'PUT', path: '/sandbox/v1/snapshot', query: ImportQuery, body: MerchantSnapshot, status: 200, response: ImportResponse },

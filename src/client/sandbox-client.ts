@@ -149,6 +149,15 @@ export class SandboxClient implements SandboxMethods {
     return this.request('timeline', { query: about });
   }
 
+  /**
+   * The integration report: what this merchant's integration did that would hurt in production
+   * (findings with their code, severity, count and examples), optionally since a time and at or
+   * above a severity, e.g. `expect((await sandbox.report({ severity: 'error' })).findings).toEqual([])`.
+   */
+  report(filter: RouteQuery<'report'> = {}): Promise<RouteResponse<'report'>> {
+    return this.request('report', { query: filter });
+  }
+
   /** Deletes everything of this merchant (orders, sessions, callbacks, …) and puts its clock back. */
   reset(): Promise<RouteResponse<'reset'>> {
     return this.request('reset', {});

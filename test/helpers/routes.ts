@@ -393,6 +393,7 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/sandbox/v1/callbacks/:callback_id', auth: 'merchant', params: { callback_id: 'callback_id' } },
   { method: 'POST', path: '/sandbox/v1/callbacks/:callback_id/redeliver', auth: 'merchant', params: { callback_id: 'callback_id' } },
   { method: 'GET', path: '/sandbox/v1/timeline', auth: 'merchant', query: { order_id: (ids) => ids.order_id } },
+  { method: 'GET', path: '/sandbox/v1/report', auth: 'merchant', query: { since: () => '2000-01-01', severity: () => 'info' } },
   {
     method: 'GET',
     path: '/sandbox/v1/messages',
@@ -512,6 +513,7 @@ export const ROUTES: RouteSpec[] = [
   { method: 'GET', path: '/dashboard/orders/:order_id', auth: 'dashboard', params: ORDER, query: { done: () => 'capture' } },
   { method: 'POST', path: '/dashboard/orders/:order_id/actions/:action', auth: 'dashboard', params: { order_id: 'order_id', action: 'order_action' }, form: () => ({ amount: '1.00' }) },
   { method: 'POST', path: '/dashboard/clock/advance', auth: 'dashboard', form: () => ({ seconds: '60', back: '/dashboard/orders' }) },
+  { method: 'GET', path: '/dashboard/report', auth: 'dashboard', query: { since: () => '2000-01-01', severity: () => 'warning' } },
   { method: 'GET', path: '/dashboard/payments-sessions', auth: 'dashboard', query: { q: (ids) => ids.session_id } },
   { method: 'GET', path: '/dashboard/payments-sessions/:id', auth: 'dashboard', params: { id: 'session_id' }, query: { done: () => 'authorize-approved' } },
   { method: 'POST', path: '/dashboard/payments-sessions/:id/actions/authorize', auth: 'dashboard', params: { id: 'session_id' }, form: () => ({ email: 'customer@email.se' }) },
