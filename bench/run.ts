@@ -9,7 +9,10 @@
  * the baseline and against each other.
  *
  * Scenario groups (BENCH_SCENARIOS, comma-separated, default all):
- * - base: hello, GET order and create capture on SQLite in a temporary directory.
+ * - base: hello, GET order and create capture on SQLite in a temporary directory; the same two on a
+ *   second klarna-local started with `--no-journal` (its own SQLite in its own directory, the same
+ *   orders setup), interleaved with them: the request journal's cost is 1 − journaled /
+ *   unjournaled requests/s, goal < GOALS.journalCost.
  * - apis: one load per Klarna API (bench/api-scenarios.ts) on the base group's klarna-local: Payments
  *   create session and create order (a fresh sandbox authorization per order), Checkout create order,
  *   Customer Token create order, Order Management refund, HPP create session, Merchant Card create
@@ -128,6 +131,8 @@ const GOALS = {
   historyVsFresh: 0.8,
   /** The soak's last round against its first. */
   soakLastVsFirst: 0.9,
+  /** The request journal's cost: 1 − journaled / `--no-journal` requests/s, for GET order and create capture. */
+  journalCost: 0.05,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -762,7 +767,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error(`${path.relative(ROOT, CLI)} is missing: run \`npm run bench\` (it builds first) or \`npm run build\``);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'klarna-local-bench-'));
   const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['PORT', 'HOST', 'DATABASE_URL', 'PUBLIC_URL', 'LOG_LEVEL', 'KLARNA_LOCAL_MERCHANTS', 'KLARNA_LOCAL_SANDBOX', 'KLARNA_LOCAL_PROCESSES', 'KLARNA_LOCAL_RATE_LIMIT', 'KLARNA_LOCAL_RATE_LIMIT_LOCKOUT']) delete cleanEnv[name];
+  for (const name of ['PORT', 'HOST', 'DATABASE_URL', 'PUBLIC_URL', 'LOG_LEVEL', 'KLARNA_LOCAL_MERCHANTS', 'KLARNA_LOCAL_SANDBOX', 'KLARNA_LOCAL_PROCESSES', 'KLARNA_LOCAL_RATE_LIMIT', 'KLARNA_LOCAL_RATE_LIMIT_LOCKOUT', 'KLARNA_LOCAL_JOURNAL']) delete cleanEnv[name];
   const serverEnv = { ...cleanEnv, KLARNA_LOCAL_MERCHANTS: `${MERCHANT.username}:${MERCHANT.password}` };
   const serve = async (name: string, databaseUrl: string, extra: string[] = []): Promise<Child> => {
     const port = await freePort();
@@ -862,17 +867,23 @@ async function main(): Promise<void> {
         floorCaptureScenario(floor),
       );
       if (SELECTED.has('base')) {
-        const getOrderId = await createOrder(klarna.url, 12_500);
+        // The same server with the request journal off (`--no-journal`), on a database of its own
+        // kind and setup: the journaled rows against these are the journal's cost.
+        const bare = path.join(tmp, 'no-journal');
+        fs.mkdirSync(bare);
+        const bareFile = path.join(bare, 'bench.sqlite');
+        const unjournaled = await serve('klarna-local (no journal)', `sqlite:${bareFile}`, ['--no-journal']);
+        started.push(unjournaled);
+        console.log(`klarna-local --no-journal ${unjournaled.url} (SQLite ${bareFile})`);
+        const getOrder = async (key: string, name: string, server: Child): Promise<Scenario> => {
+          const orderId = await createOrder(server.url, 12_500);
+          return { key, name, servers: [server], measurements: [], notes: [], prepare: async () => ({ url: `${server.url}/ordermanagement/v1/orders/${orderId}`, headers: { authorization: AUTH } }) };
+        };
         scenarios.push(
-          {
-            key: 'get',
-            name: 'klarna-local GET order',
-            servers: [klarna],
-            measurements: [],
-            notes: [],
-            prepare: async () => ({ url: `${klarna.url}/ordermanagement/v1/orders/${getOrderId}`, headers: { authorization: AUTH } }),
-          },
+          await getOrder('get', 'klarna-local GET order', klarna),
+          await getOrder('getNoJournal', 'klarna-local GET order, no journal', unjournaled),
           captureScenario('capture', 'klarna-local create capture', klarna, 'create capture'),
+          captureScenario('captureNoJournal', 'klarna-local create capture, no journal', unjournaled, 'create capture, no journal,'),
         );
       }
       if (SELECTED.has('apis')) scenarios.push(...(await apiScenarios(klarna)));
@@ -1016,6 +1027,12 @@ function report({ scenarios, memory, reports, notes, soak }: Outcome): void {
       case 'capture': {
         const r = ratio('capture', 'floor');
         return `${r.toFixed(2)}× floor, ≥ ${GOALS.captureVsFloor}× ${passFail(r >= GOALS.captureVsFloor)}; p99 < ${GOALS.p99Ms} ms ${passFail(p99 < GOALS.p99Ms)}`;
+      }
+      // The journal's cost, on the row of the same load without it.
+      case 'getNoJournal':
+      case 'captureNoJournal': {
+        const cost = 1 - ratio(scenario.key === 'getNoJournal' ? 'get' : 'capture', scenario.key);
+        return `journal cost ${(cost * 100).toFixed(1)} % (goal < ${GOALS.journalCost * 100} %) ${passFail(cost < GOALS.journalCost)}`;
       }
       case 'getCached':
         return 'every read from the document cache';
