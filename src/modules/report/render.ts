@@ -34,13 +34,14 @@ export function summaryLine(report: IntegrationReport): string {
   return `${plural(report.summary.error, 'error', 'errors')}, ${plural(report.summary.warning, 'warning', 'warnings')}, ${report.summary.info} info`;
 }
 
-/** Where an example happened: the call (method and path), else the order or session. */
+/** Where an example happened: the call (method and path), and the order or session when the path does not name it. */
 function whereOf(example: Example): string {
-  if (example.method !== null && example.path !== null) return `${example.method} ${example.path}`;
-  if (example.path !== null) return example.path;
-  if (example.order_id !== null) return `order ${example.order_id}`;
-  if (example.session_id !== null) return `session ${example.session_id}`;
-  return '-';
+  const parts: string[] = [];
+  if (example.path !== null) parts.push(example.method !== null ? `${example.method} ${example.path}` : example.path);
+  const named = (id: string) => example.path !== null && example.path.includes(id);
+  if (example.order_id !== null && !named(example.order_id)) parts.push(`order ${example.order_id}`);
+  else if (example.session_id !== null && !named(example.session_id)) parts.push(`session ${example.session_id}`);
+  return parts.length > 0 ? parts.join('  ') : '-';
 }
 
 /** One example on one line: time, where, correlation id (when there is one), what. */
