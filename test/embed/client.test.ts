@@ -63,6 +63,22 @@ describe('the sandbox client', () => {
     assert.equal(invalid.error_code, 'BAD_VALUE');
   });
 
+  test("report(): a capture sent without Klarna-Idempotency-Key is in the merchant's integration report", async () => {
+    const order = await klarna.sandbox.createOrder(CART);
+    const auth = `Basic ${Buffer.from(`${klarna.credentials.username}:${klarna.credentials.password}`).toString('base64')}`;
+    const captured = await fetch(`${klarna.url}/ordermanagement/v1/orders/${order.order_id}/captures`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ captured_amount: order.order_amount }),
+    });
+    assert.equal(captured.status, 201);
+    const report = await klarna.sandbox.report({ severity: 'warning' });
+    const finding = report.findings.find((f) => f.code === 'NO_IDEMPOTENCY_KEY');
+    assert.ok(finding, JSON.stringify(report.findings.map((f) => f.code)));
+    assert.ok(finding.examples.some((e) => e.order_id === order.order_id && e.correlation_id === captured.headers.get('klarna-correlation-id')));
+    assert.deepEqual((await klarna.sandbox.report({ severity: 'error' })).findings.filter((f) => f.code === 'NO_IDEMPOTENCY_KEY'), [], 'a warning, not an error');
+  });
+
   test('wrong credentials are a 401 KlarnaLocalError', async () => {
     const stranger = new SandboxClient({ url: klarna.url, username: klarna.credentials.username, password: 'wrong' });
     const refused = await stranger.getClock().catch((error: unknown) => error);

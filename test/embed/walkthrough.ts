@@ -114,6 +114,8 @@ export async function walkEveryRoute(client: SandboxClient, credentials: { usern
   const callbackId = callbacks.callbacks[0]?.callback_id ?? '';
   assert.equal((await client.getCallback(callbackId)).status, 'delivered');
   assert.equal((await client.redeliverCallback(callbackId)).attempts.length, 2);
+  const report = await client.report({ severity: 'info' });
+  assert.ok(report.journal.enabled && report.journal.calls > 0, 'the report read the journal of this walk');
   const timeline = await client.timeline({ order_id: order.order_id });
   assert.ok(timeline.entries.some((e) => e.kind === 'api_call'));
   assert.ok(timeline.entries.some((e) => e.kind === 'settlement_transaction'));
