@@ -7,30 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import type { IntegrationReport } from '../../../src/modules/report/report.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { MERCHANT, OTHER_MERCHANT, basicAuth, buildTestApp, orderBody } from '../../helpers/harness.js';
 import type { TestApp } from '../../helpers/harness.js';
 
-interface ReportExample {
-  at: string;
-  method: string | null;
-  path: string | null;
-  correlation_id: string | null;
-  order_id: string | null;
-  session_id: string | null;
-  detail: string;
-}
-interface ReportFinding {
-  code: string;
-  severity: string;
-  count: number;
-  examples: ReportExample[];
-}
-interface Report {
-  findings: ReportFinding[];
-  summary: Record<string, number>;
-  journal: { enabled: boolean; calls: number };
-}
+type Report = IntegrationReport;
 
 for (const dialect of await availableDialects()) {
   describe(`integration report: how the merchant calls (${dialect})`, () => {

@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import type { Finding } from '../../../src/modules/report/findings.js';
+import type { IntegrationReport } from '../../../src/modules/report/report.js';
 import { flushApiCalls } from '../../../src/modules/sandbox/api-calls.js';
 import { assertError } from '../../helpers/assertions.js';
 import { availableDialects } from '../../helpers/databases.js';
@@ -19,32 +21,8 @@ import { SHOPPER, checkoutBody, merchantUrls } from '../checkout/helpers.js';
 
 type Auth = NonNullable<RequestOptions['auth']>;
 
-interface ReportExample {
-  at: string;
-  method: string | null;
-  path: string | null;
-  correlation_id: string | null;
-  order_id: string | null;
-  session_id: string | null;
-  detail: string;
-}
-interface ReportFinding {
-  code: string;
-  severity: string;
-  title: string;
-  rule: string;
-  docs: string;
-  count: number;
-  examples: ReportExample[];
-}
-interface Report {
-  merchant: { merchant_id: string; username: string };
-  generated_at: string;
-  since: string | null;
-  severity: string;
-  summary: Record<'error' | 'warning' | 'info', number>;
-  findings: ReportFinding[];
-}
+type ReportFinding = Finding;
+type Report = IntegrationReport;
 
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
