@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { IntegrationReport } from '../../../src/modules/report/report.js';
+import { flushApiCalls } from '../../../src/modules/sandbox/api-calls.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { MERCHANT, OTHER_MERCHANT, basicAuth, buildTestApp, orderBody } from '../../helpers/harness.js';
 import type { TestApp } from '../../helpers/harness.js';
@@ -199,15 +200,17 @@ for (const dialect of await availableDialects()) {
       const made = await Promise.all(Array.from({ length: 82 }, () => t.post('/payments/v1/sessions', orderBody())));
       const took = Date.now() - started;
       assert.ok(made.every((res) => res.status === 200));
-      // 82 requests within one second fall in at most two of Klarna's one-second windows: one holds 41 or more.
-      if (took < 1000) {
-        const found = finding(await report(), 'RATE_ABOVE_LIVE_LIMIT');
-        assert.ok(found, `82 creations in ${took} ms`);
-        assert.ok(found.count >= 1 && found.count <= 42, String(found.count));
-        assert.match(found.examples[0]?.detail ?? '', /^\d+ create-session requests in one second \(live limit 40\)$/);
-      } else {
-        console.log(`# 82 session creations took ${took} ms on this machine: the burst case was not judged`);
-      }
+      // Counted independently from the journal's stored times: per one-second window, the creations beyond 40.
+      await flushApiCalls(t.db);
+      const times = await t.db.read.all<{ created_at: number | string }>("select created_at from api_calls where route = '/payments/v1/sessions' and method = 'POST'");
+      const perSecond = new Map<number, number>();
+      for (const row of times) perSecond.set(Math.floor(Number(row.created_at) / 1000), (perSecond.get(Math.floor(Number(row.created_at) / 1000)) ?? 0) + 1);
+      const beyond = [...perSecond.values()].reduce((sum, n) => sum + Math.max(0, n - 40), 0);
+      // 82 requests within one second fall in at most two of Klarna's windows: one holds 41 or more.
+      if (took < 1000) assert.ok(beyond >= 1, `82 creations in ${took} ms, windows ${JSON.stringify([...perSecond.values()])}`);
+      const found = finding(await report(), 'RATE_ABOVE_LIVE_LIMIT');
+      assert.equal(found?.count ?? 0, beyond, `windows ${JSON.stringify([...perSecond.values()])}`);
+      if (found) assert.match(found.examples[0]?.detail ?? '', /^\d+ create-session requests in one second \(live limit 40\)$/);
 
       assert.equal((await t.post('/sandbox/v1/reset', {})).status, 200);
       for (let i = 0; i < 30; i++) assert.equal((await t.post('/payments/v1/sessions', orderBody())).status, 200);

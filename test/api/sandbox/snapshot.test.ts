@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Value } from 'typebox/value';
 import type { Db } from '../../../src/platform/db/database.js';
-import { SNAPSHOT_TABLES as MERCHANT_TABLES } from '../../../src/modules/sandbox/merchant-state.js';
+import { SNAPSHOT_TABLES } from '../../../src/modules/sandbox/merchant-state.js';
 import { MerchantSnapshot } from '../../../src/modules/sandbox/state-schemas.js';
 import { availableDialects } from '../../helpers/databases.js';
 import { assertUnchanged, fingerprint } from '../../helpers/fingerprint.js';
@@ -132,9 +132,9 @@ for (const source of dialects) {
       const migrations = await from.db.read.all<{ name: string }>('select name from kysely_migration order by name');
       assert.equal(snapshot.schema, migrations.at(-1)?.name);
       assert.equal(snapshot.merchant.username, MERCHANT.username);
-      assert.deepEqual(Object.keys(snapshot.tables), MERCHANT_TABLES.map((t) => t.name));
+      assert.deepEqual(Object.keys(snapshot.tables), SNAPSHOT_TABLES.map((t) => t.name));
       const merchantId = await merchantIdOf(from, MERCHANT.username);
-      for (const table of MERCHANT_TABLES) {
+      for (const table of SNAPSHOT_TABLES) {
         const rows: Json[] = snapshot.tables[table.name];
         assert.ok(rows.length > 0, `${table.name} has rows`);
         if (!table.throughParent) assert.ok(rows.every((row) => row.merchant_id === merchantId), `${table.name}: only the merchant's rows`);
@@ -161,7 +161,7 @@ for (const source of dialects) {
       const res = await to.request({ method: 'PUT', url: '/sandbox/v1/snapshot', body: snapshot });
       assert.equal(res.status, 200, res.body);
       const body = res.json();
-      assert.deepEqual(body.imported, Object.fromEntries(MERCHANT_TABLES.map((t) => [t.name, snapshot.tables[t.name].length])));
+      assert.deepEqual(body.imported, Object.fromEntries(SNAPSHOT_TABLES.map((t) => [t.name, snapshot.tables[t.name].length])));
       const expectedNow = snapshot.clock.now_ms + (Date.now() - exportedAt);
       assert.ok(Math.abs(Date.parse(body.clock.now) - expectedNow) < 3000, `${body.clock.now} ~ ${new Date(expectedNow).toISOString()}`);
       const clock = await to.get('/sandbox/v1/clock');
@@ -286,12 +286,12 @@ for (const source of dialects) {
       const ranks = await ranksOf(from.db, merchantId);
       const final = (await from.get('/sandbox/v1/snapshot')).json();
       // Rows without the numbers the database gives (serial columns), and references to callbacks by rank.
-      const rows = (s: Json, table: (typeof MERCHANT_TABLES)[number], r: Ranks) =>
+      const rows = (s: Json, table: (typeof SNAPSHOT_TABLES)[number], r: Ranks) =>
         (s.tables[table.name] as Json[]).map((row) => {
           const { [table.serial ?? '']: _serial, ...rest } = row;
           return normalized(rest, r);
         });
-      for (const table of MERCHANT_TABLES) {
+      for (const table of SNAPSHOT_TABLES) {
         const original = rows(snapshot, table, fromRanks);
         const now = rows(final, table, ranks);
         assert.ok(original.length > 0, table.name);
